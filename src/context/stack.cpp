@@ -50,7 +50,7 @@ Stack map_stack(std::size_t size) {
   if (m == MAP_FAILED) {
     throw std::system_error(make_error_code(Errc::resource_exhausted),
                             "fern: cannot map a greenlet stack (vm.max_map_count reached? use "
-                            "StackMode::shared for very many greenlets)");
+                            "StackMode::dense for very many greenlets)");
   }
   s.mapping = static_cast<char*>(m);
   if (::mprotect(s.mapping, page, PROT_NONE) != 0) {
@@ -58,7 +58,7 @@ Stack map_stack(std::size_t size) {
     ::munmap(m, s.mapping_size);
     throw std::system_error(err, std::system_category(),
                             "fern: cannot protect a stack guard page (vm.max_map_count reached? use "
-                            "StackMode::shared for very many greenlets)");
+                            "StackMode::dense for very many greenlets)");
   }
   s.base = s.mapping + page;
   unpoison(s);

@@ -26,7 +26,7 @@ void write_err(const char* s) noexcept {
 
 void on_segv(int sig, siginfo_t* info, void* ucontext) {
   Greenlet* g = t_current;
-  if (g && !g->is_main() && g->stack().base && g->stack().in_guard(info->si_addr)) {
+  if (g && !g->is_main() && g->stack().base && !g->stack().dense && g->stack().in_guard(info->si_addr)) {
     write_err("fern: stack overflow in greenlet '");
     write_err(g->name().empty() ? "(unnamed)" : g->name().c_str());
     write_err("': its stack is exhausted; give it a larger GreenletOptions::stack_size\n");

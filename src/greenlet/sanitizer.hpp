@@ -29,13 +29,4 @@ inline void sanitizer_finish_switch(void* fake_stack, const void** old_bottom,
 #endif
 }
 
-// Shadow memory of a stack region about to be copied wholesale (shared stacks).
-inline void sanitizer_unpoison(const void* addr, std::size_t size) noexcept {
-#ifdef FERN_HAS_ASAN
-  ASAN_UNPOISON_MEMORY_REGION(addr, size);
-#else
-  (void)addr, (void)size;
-#endif
-}
-
 }  // namespace fern::detail

@@ -3,9 +3,8 @@
 // and finishing a greenlet costs no system call once the pool is warm.
 //
 // Each guarded stack costs the kernel two mappings (the stack and its guard); with vm.max_map_count
-// at 65530 that caps live guarded stacks near 32,000 per process. Beyond that use StackMode::shared
-// (see greenlet/greenlet.hpp), which parks a greenlet as a copy of the few hundred bytes of stack it
-// actually uses.
+// at 65530 that caps live guarded stacks near 32,000 per process. Beyond that use StackMode::dense
+// (context/dense_stack_pool.hpp).
 #pragma once
 
 #include <cstddef>
@@ -18,8 +17,9 @@ inline constexpr std::size_t kDefaultStackSize = 256 * 1024;
 struct Stack {
   char* base = nullptr;     // lowest usable address (just above the guard page)
   std::size_t size = 0;     // usable bytes
-  char* mapping = nullptr;  // start of the mapping, guard page included
+  char* mapping = nullptr;  // start of the mapping, guard page included (null for dense stacks)
   std::size_t mapping_size = 0;
+  bool dense = false;  // carved from a DenseStackPool region
 
   char* top() const noexcept { return base + size; }
   bool valid() const noexcept { return mapping != nullptr; }

@@ -6,8 +6,8 @@
 //
 // Switching is a few nanoseconds and never a system call (context/machine_context.hpp). Stacks
 // come from a per-thread pool with guard pages (StackMode::guarded), or, for very many mostly idle
-// greenlets, share one big stack and are copied out when parked (StackMode::shared): slower to
-// switch, about 1 KiB each while parked.
+// greenlets, are carved side by side from large regions (StackMode::dense): no mapping per
+// greenlet, about one page each while parked, overflow caught by a canary instead of a fault.
 #pragma once
 
 #include <any>
@@ -33,23 +33,22 @@ class GreenletExit : public std::exception {
 };
 
 enum class StackMode {
-  guarded,  // own pooled stack with a guard page: fastest switch, 2 kernel mappings each
-  shared,   // runs on a shared stack, copied out while parked: dense, ~1 KiB per parked greenlet
+  guarded,  // pooled stack with a guard page: overflow faults; 2 kernel mappings each (~32k max)
+  dense,    // 32 KiB carved from a shared region: no mapping each, canary-checked; for millions
 };
 
 struct GreenletOptions {
-  std::size_t stack_size = context::kDefaultStackSize;  // guarded mode only
+  std::size_t stack_size = context::kDefaultStackSize;  // guarded mode only (dense: 32 KiB)
   StackMode mode = StackMode::guarded;
 };
 
-// The stack mode used when GreenletOptions do not say: FERN_STACK_MODE=shared in the environment,
+// The stack mode used when GreenletOptions do not say: FERN_STACK_MODE=dense in the environment,
 // or set_default_stack_mode().
 StackMode default_stack_mode() noexcept;
 void set_default_stack_mode(StackMode mode) noexcept;
 
 namespace detail {
 struct ThreadGreenlets;
-struct SharedStack;
 }  // namespace detail
 
 class Greenlet {
@@ -83,6 +82,13 @@ class Greenlet {
     return throw_in(std::make_exception_ptr(std::move(error)));
   }
 
+  // Marks a greenlet that has not started as dead without running it; false if it had started.
+  bool discard() noexcept {
+    if (state_ != State::fresh) return false;
+    state_ = State::dead;
+    return true;
+  }
+
   bool started() const noexcept { return state_ != State::fresh; }
   bool dead() const noexcept { return state_ == State::dead; }
   // True while started and not dead (greenlet's bool()).
@@ -99,6 +105,10 @@ class Greenlet {
   // The stack range this greenlet runs on (empty before it starts).
   const context::Stack& stack() const noexcept { return stack_; }
 
+  // One pointer of state for the scheduler above this layer (the hub keeps the greenlet's current
+  // Waiter here); the greenlet layer never reads it.
+  void*& scheduler_slot() noexcept { return scheduler_slot_; }
+
   static GreenletOptions defaults() noexcept { return {context::kDefaultStackSize, default_stack_mode()}; }
 
  protected:
@@ -108,7 +118,6 @@ class Greenlet {
 
  private:
   friend struct detail::ThreadGreenlets;
-  friend struct detail::SharedStack;
   template <class T>
   friend class GreenletLocal;
   enum class State : unsigned char { fresh, active, dead };
@@ -132,6 +141,8 @@ class Greenlet {
   void jump_to(Greenlet* target) noexcept;
   void after_resume(Greenlet* from) noexcept;
   void prepare_start();
+  void release_stack() noexcept;
+  [[noreturn]] void die_of_overflow() const noexcept;
   Greenlet* live_ancestor() noexcept;
   void deliver_to_parent(std::any result, std::exception_ptr error) noexcept;
   void* local_slot(const void* key) const noexcept;
@@ -148,10 +159,7 @@ class Greenlet {
   std::exception_ptr pending_;  // error raised in this greenlet when it resumes
   ExceptionState eh_;           // saved C++ exception state while suspended
   void* asan_fake_stack_ = nullptr;
-  // Shared mode: the used part of the shared stack, saved while another greenlet occupies it.
-  char* saved_ = nullptr;
-  std::size_t saved_size_ = 0;
-  std::size_t saved_capacity_ = 0;
+  void* scheduler_slot_ = nullptr;
   GreenletOptions options_;
   std::function<std::any(std::any)> body_;
   std::vector<LocalSlot> locals_;

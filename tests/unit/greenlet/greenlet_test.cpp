@@ -229,7 +229,7 @@ TEST_P(GreenletModes, DeepStackContentSurvivesParking) {
   EXPECT_EQ(intact, kCount);
 }
 
-TEST_P(GreenletModes, SharedToSharedDirectSwitch) {
+TEST_P(GreenletModes, DirectSwitchBetweenTwo) {
   // Two greenlets that switch straight to each other (no hub in between), many times.
   std::unique_ptr<Greenlet> a, b;
   long ticks = 0;
@@ -268,12 +268,12 @@ TEST_P(GreenletModes, GreenletsAreBoundToTheirThread) {
   EXPECT_NE(error.find("another thread"), std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stacks, GreenletModes, ::testing::Values(StackMode::guarded, StackMode::shared),
+INSTANTIATE_TEST_SUITE_P(Stacks, GreenletModes, ::testing::Values(StackMode::guarded, StackMode::dense),
                          [](const auto& info) {
-                           return info.param == StackMode::guarded ? "guarded" : "shared";
+                           return info.param == StackMode::guarded ? "guarded" : "dense";
                          });
 
-TEST(GreenletShared, ManyParkedAtOnce) {
+TEST(GreenletDense, ManyParkedAtOnce) {
   constexpr int kCount = 100000;
   std::vector<std::unique_ptr<Greenlet>> gs;
   gs.reserve(kCount);
@@ -286,7 +286,7 @@ TEST(GreenletShared, ManyParkedAtOnce) {
           main->switch_to();
           finished += mine == i;
         },
-        nullptr, GreenletOptions{context::kDefaultStackSize, StackMode::shared}));
+        nullptr, GreenletOptions{context::kDefaultStackSize, StackMode::dense}));
     gs.back()->switch_to();
   }
   for (auto& g : gs) g->switch_to();
@@ -310,6 +310,31 @@ TEST(GreenletDeathTest, StackOverflowNamesTheGreenlet) {
         g.switch_to();
       },
       "stack.overflow");
+}
+
+}  // namespace
+}  // namespace fern
+
+namespace fern {
+namespace {
+
+TEST(GreenletDeathTest, DenseOverflowIsCaughtByTheCanary) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        Greenlet g(
+            [] {
+              // Scribble over the bottom of this greenlet's own dense stack, as a runaway
+              // recursion would, then switch out.
+              auto* bottom = reinterpret_cast<volatile char*>(Greenlet::current()->stack().base);
+              bottom[8] = 0;
+              Greenlet::current()->parent()->switch_to();
+            },
+            nullptr, GreenletOptions{context::kDefaultStackSize, StackMode::dense});
+        g.set_name("scribbler");
+        g.switch_to();
+      },
+      "stack overflow in greenlet 'scribbler'");
 }
 
 }  // namespace

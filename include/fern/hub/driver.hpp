@@ -1,0 +1,68 @@
+// Driver: how a hub waits for I/O. The hub owns one; it asks the driver to sleep until an fd a
+// greenlet waits on becomes ready, a timer is due, or another thread calls wake(). Implementations
+// live in the driver layer (epoll, io_uring, poll, select), one per file, chosen at run time:
+// FERN_DRIVER=epoll|uring|poll|select, or Hub's constructor.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <system_error>
+
+#include "fern/base/clock.hpp"
+
+namespace fern {
+
+class Waiter;
+
+enum class DriverKind { epoll, uring, poll, select };
+std::string_view to_string(DriverKind kind) noexcept;
+
+namespace io_events {
+inline constexpr std::uint32_t readable = 1;
+inline constexpr std::uint32_t writable = 2;
+}  // namespace io_events
+
+// One greenlet's wait on one fd; lives on the parked greenlet's stack while the driver links it.
+struct IoWait {
+  int fd = -1;
+  std::uint32_t events = 0;  // io_events the greenlet waits for
+  Waiter* waiter = nullptr;
+  std::error_code result;  // set by the driver: empty when ready, Errc::closed when closed
+  IoWait* prev = nullptr;  // the driver's per-fd list
+  IoWait* next = nullptr;
+  bool linked = false;
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual DriverKind kind() const noexcept = 0;
+
+  // Sleeps up to `timeout` (zero: only looks) for I/O or wake(), then wakes the waits that are
+  // ready. Never returns early without a reason; may return late by the kernel's granularity.
+  virtual void poll(Duration timeout) = 0;
+  // Makes a poll() in progress (or the next one) return promptly. Any thread; async-signal-safe
+  // implementations are not required.
+  virtual void wake() noexcept = 0;
+
+  // Links `w`; returns false (without linking) when the fd is already known to be ready, so the
+  // caller retries its I/O at once. Throws std::system_error when the fd cannot be watched.
+  virtual bool start_wait(IoWait& w) = 0;
+  // Unlinks `w` if still linked (timeout, kill).
+  virtual void stop_wait(IoWait& w) noexcept = 0;
+  // `fd` is about to be closed: every wait on it completes with Errc::closed, state is dropped.
+  virtual void close_fd(int fd) noexcept = 0;
+  // `fd` is a freshly created descriptor: drop anything remembered about an earlier one.
+  virtual void forget_fd(int fd) noexcept = 0;
+  // How many waits are linked (the hub uses it to tell "idle" from "would block forever").
+  virtual std::size_t waiting() const noexcept = 0;
+};
+
+// Built by the driver layer. Throws std::system_error when the kernel refuses (io_uring disabled).
+std::unique_ptr<Driver> make_driver(DriverKind kind);
+// FERN_DRIVER from the environment, else epoll.
+DriverKind default_driver_kind();
+
+}  // namespace fern

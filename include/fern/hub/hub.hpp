@@ -1,0 +1,115 @@
+// Hub: the per-thread scheduler greenlet. Greenlets that block park on a Waiter and switch to the
+// hub; the hub runs whatever is ready, fires due timers, and asks its Driver to sleep until I/O, a
+// timer or another thread needs it, as gevent's hub does. One hub per thread, created on first use;
+// its loop (Hub::loop) reads in one screen.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+#include "fern/base/clock.hpp"
+#include "fern/base/intrusive_list.hpp"
+#include "fern/greenlet/greenlet.hpp"
+#include "fern/hub/driver.hpp"
+#include "fern/hub/timer_heap.hpp"
+
+namespace fern {
+
+// Raised in the main greenlet when it waits for something that can never happen: nothing is
+// ready, no timer is armed, no I/O or other thread can wake anyone (gevent's LoopExit).
+class LoopExit : public std::runtime_error {
+ public:
+  LoopExit() : std::runtime_error("fern: this wait would block forever: the hub has nothing left to run") {}
+};
+
+// Something the hub must unwind if it is still alive when the hub goes away (a spawned greenlet).
+class HubResident : public ListNode {
+ public:
+  virtual void unwind_at_shutdown() noexcept = 0;
+  // Called by the hub, back on its own stack, after the greenlet's last switch: the dead
+  // greenlet's scheduler_slot() holds the resident to notify.
+  virtual void after_death() noexcept = 0;
+
+ protected:
+  ~HubResident() = default;
+};
+
+class Hub {
+ public:
+  // The calling thread's hub, created with default_driver_kind() on first use.
+  static Hub& current();
+  // The calling thread's hub if it exists.
+  static Hub* current_if_exists() noexcept;
+  // Replaces the thread's hub (only before it has run anything): chooses its driver.
+  static Hub& install(DriverKind kind);
+
+  explicit Hub(std::unique_ptr<Driver> driver);
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+  // Unwinds every greenlet still parked (GreenletExit), then closes the driver.
+  ~Hub();
+
+  Driver& driver() noexcept { return *driver_; }
+  TimerHeap& timers() noexcept { return timers_; }
+  Greenlet& greenlet() noexcept { return greenlet_; }
+  // The loop's clock, read once per iteration. Deadlines are computed from Clock::now() so a
+  // timer never fires early.
+  TimePoint now() const noexcept { return now_; }
+  bool in_hub() const noexcept { return Greenlet::current() == &greenlet_; }
+  bool shutting_down() const noexcept { return shutting_down_; }
+
+  // Resumes `g` on a later turn of the loop. Hub thread only.
+  void schedule(Greenlet& g);
+  // Runs `fn` in the hub on a later turn of the loop. Hub thread only.
+  void call_soon(std::function<void()> fn);
+  // Runs `fn` in the hub soon; callable from any thread, wakes the hub if it sleeps.
+  void run_callback_threadsafe(std::function<void()> fn);
+
+  // Work elsewhere that will come back to this hub (a thread-pool job): while any is outstanding
+  // the hub is not idle, so LoopExit is not raised.
+  void add_external_ref() noexcept { ++external_refs_; }
+  void release_external_ref() noexcept { --external_refs_; }
+
+  // Switches from the current greenlet to the hub; returns when something resumes it. Waiter uses it.
+  void switch_to_hub() { greenlet_.switch_to(); }
+
+  // Greenlets started by spawn() that have not finished; ~Hub unwinds them.
+  void track(HubResident& r) noexcept { residents_.push_back(r); }
+
+ private:
+  struct ReadyItem {
+    Greenlet* greenlet;           // resume this one, or
+    std::function<void()>* call;  // run this callback (owned)
+  };
+
+  void loop();
+  void run_ready();
+  void run_due_timers();
+  void poll_io();
+  void run_threadsafe_callbacks();
+  bool idle() const noexcept;
+  void raise_loop_exit();
+  void resume(Greenlet& g);
+  void unwind_remaining() noexcept;
+
+  std::unique_ptr<Driver> driver_;
+  TimerHeap timers_;
+  Greenlet greenlet_;
+  Greenlet* main_;
+  TimePoint now_;
+  std::vector<ReadyItem> ready_;
+  std::vector<ReadyItem> running_;  // the batch being run; swapped with ready_ each turn
+  std::mutex threadsafe_mutex_;
+  std::vector<std::function<void()>> threadsafe_;
+  std::atomic<bool> threadsafe_pending_{false};
+  std::size_t external_refs_ = 0;
+  IntrusiveList<HubResident> residents_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace fern

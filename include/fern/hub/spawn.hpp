@@ -1,0 +1,225 @@
+// spawn: gevent's Greenlet for C++. spawn(fn, args...) starts fn in a new greenlet on the current
+// thread's hub and returns a GreenletRef<R> (R is fn's result type) to join, get, kill and link it.
+// A spawned greenlet keeps itself alive until it finishes, so dropping every ref is fine; an
+// exception escaping it is stored (and printed, as gevent does) and rethrown by get().
+#pragma once
+
+#include <any>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "fern/base/clock.hpp"
+#include "fern/greenlet/greenlet.hpp"
+#include "fern/hub/hub.hpp"
+#include "fern/hub/wait_queue.hpp"
+#include "fern/hub/waitable.hpp"
+
+namespace fern {
+
+template <class T = void>
+class GreenletRef;
+
+struct SpawnOptions {
+  std::string name;
+  GreenletOptions greenlet = Greenlet::defaults();
+};
+
+class HubGreenlet : public Greenlet, public Waitable, public HubResident {
+ public:
+  using Callback = std::function<void(GreenletRef<>)>;
+
+  // Finished (returned, raised, or killed).
+  bool ready() const noexcept override { return finished_; }
+  // Finished without an exception (a kill with GreenletExit counts as success, as in gevent).
+  bool successful() const noexcept { return finished_ && !error_; }
+  bool killed() const noexcept { return killed_; }
+  std::exception_ptr exception() const noexcept { return error_; }
+
+  // Waits for it to finish; false when `timeout` passed first. Never throws its exception.
+  bool join(Duration timeout = kForever);
+  // Raises `error` in it (GreenletExit by default); one that has not started never runs. With
+  // `block`, waits up to `timeout` for it to finish.
+  void kill(std::exception_ptr error = nullptr, bool block = true, Duration timeout = kForever);
+
+  // Callbacks run in the hub soon after it finishes (at once-ish if it already has). Returns an id
+  // for unlink().
+  std::uint64_t link(Callback cb);
+  std::uint64_t link_value(Callback cb);      // only if it succeeded
+  std::uint64_t link_exception(Callback cb);  // only if it failed
+  void unlink(std::uint64_t id) noexcept;
+
+  void add_ref() noexcept { ++refs_; }
+  void release() noexcept {
+    if (--refs_ == 0) delete this;
+  }
+
+  // Starts it on a later turn of the hub (spawn does this), or after `delay`.
+  void start();
+  void start_later(Duration delay);
+
+ protected:
+  explicit HubGreenlet(Hub& hub, const SpawnOptions& options);
+  ~HubGreenlet() override;
+  // Runs the user's function and stores its result.
+  virtual void invoke() = 0;
+
+ private:
+  struct UserLink {
+    std::uint64_t id;
+    int when;  // 0 always, 1 on value, 2 on exception
+    Callback cb;
+  };
+  std::any run(std::any) final;
+  void finish(std::exception_ptr error) noexcept;
+  void schedule_user_links() noexcept;
+  std::uint64_t add_user_link(int when, Callback cb);
+  void unwind_at_shutdown() noexcept override;
+  void after_death() noexcept override;
+  static void on_start_timer(Timer& t) noexcept;
+
+  Hub& hub_;
+  WaitQueue joiners_;
+  std::exception_ptr error_;
+  std::vector<UserLink> user_links_;
+  std::uint64_t next_link_id_ = 1;
+  Timer start_timer_;
+  unsigned refs_ = 0;
+  bool finished_ = false;
+  bool killed_ = false;
+  bool self_ref_ = false;
+  bool queued_ = false;  // a ready-queue entry points here
+};
+
+namespace detail {
+
+template <class R>
+class HubGreenletWithResult : public HubGreenlet {
+ public:
+  using HubGreenlet::HubGreenlet;
+  std::optional<R> result;
+};
+template <>
+class HubGreenletWithResult<void> : public HubGreenlet {
+ public:
+  using HubGreenlet::HubGreenlet;
+};
+
+template <class R, class Fn>
+class SpawnedGreenlet final : public HubGreenletWithResult<R> {
+ public:
+  SpawnedGreenlet(Hub& hub, const SpawnOptions& options, Fn fn)
+      : HubGreenletWithResult<R>(hub, options), fn_(std::move(fn)) {}
+
+ private:
+  void invoke() override {
+    if constexpr (std::is_void_v<R>) {
+      fn_();
+    } else {
+      this->result.emplace(fn_());
+    }
+  }
+  Fn fn_;
+};
+
+[[noreturn]] void throw_join_timeout();
+[[noreturn]] void throw_killed();
+
+}  // namespace detail
+
+// A counted reference to a spawned greenlet; GreenletRef<R> converts to the untyped GreenletRef<>.
+template <class T>
+class GreenletRef {
+ public:
+  GreenletRef() = default;
+  explicit GreenletRef(HubGreenlet* g) noexcept : g_(g) {
+    if (g_) g_->add_ref();
+  }
+  GreenletRef(const GreenletRef& o) noexcept : GreenletRef(o.g_) {}
+  GreenletRef(GreenletRef&& o) noexcept : g_(std::exchange(o.g_, nullptr)) {}
+  template <class U>
+  requires(std::is_void_v<T> && !std::is_void_v<U>) GreenletRef(const GreenletRef<U>& o)
+  noexcept : GreenletRef(o.get_pointer()) {}
+  GreenletRef& operator=(GreenletRef o) noexcept {
+    std::swap(g_, o.g_);
+    return *this;
+  }
+  ~GreenletRef() {
+    if (g_) g_->release();
+  }
+
+  HubGreenlet* operator->() const noexcept { return g_; }
+  HubGreenlet& operator*() const noexcept { return *g_; }
+  HubGreenlet* get_pointer() const noexcept { return g_; }
+  explicit operator bool() const noexcept { return g_ != nullptr; }
+  bool operator==(const GreenletRef& o) const noexcept { return g_ == o.g_; }
+
+  // Joins, then returns its result or rethrows its exception. Throws TimeoutError when `timeout`
+  // passes first, GreenletExit if it was killed before producing a value.
+  T get(Duration timeout = kForever) const {
+    if (!g_->join(timeout)) detail::throw_join_timeout();
+    if (auto e = g_->exception()) std::rethrow_exception(e);
+    if constexpr (!std::is_void_v<T>) {
+      auto* typed = static_cast<detail::HubGreenletWithResult<T>*>(g_);
+      if (!typed->result) detail::throw_killed();
+      return *typed->result;
+    }
+  }
+
+ private:
+  HubGreenlet* g_ = nullptr;
+};
+
+template <class F, class... Args>
+auto spawn_with(const SpawnOptions& options, F&& fn, Args&&... args) {
+  auto bound = [f = std::forward<F>(fn), tup = std::make_tuple(std::forward<Args>(args)...)]() mutable {
+    return std::apply(f, tup);
+  };
+  using R = std::invoke_result_t<decltype(bound)&>;
+  auto* g = new detail::SpawnedGreenlet<R, decltype(bound)>(Hub::current(), options, std::move(bound));
+  GreenletRef<R> ref(g);
+  g->start();
+  return ref;
+}
+
+template <class F, class... Args>
+auto spawn(F&& fn, Args&&... args) {
+  return spawn_with(SpawnOptions{}, std::forward<F>(fn), std::forward<Args>(args)...);
+}
+
+template <class F, class... Args>
+auto spawn_later(Duration delay, F&& fn, Args&&... args) {
+  auto bound = [f = std::forward<F>(fn), tup = std::make_tuple(std::forward<Args>(args)...)]() mutable {
+    return std::apply(f, tup);
+  };
+  using R = std::invoke_result_t<decltype(bound)&>;
+  auto* g = new detail::SpawnedGreenlet<R, decltype(bound)>(Hub::current(), SpawnOptions{}, std::move(bound));
+  GreenletRef<R> ref(g);
+  g->start_later(delay);
+  return ref;
+}
+
+// Waits for all of them (up to `timeout`); returns those that finished. With `raise_error`, the
+// first failure found is rethrown once all are done or the wait ends.
+std::vector<GreenletRef<>> joinall(std::span<const GreenletRef<>> greenlets, Duration timeout = kForever,
+                                   bool raise_error = false);
+inline std::vector<GreenletRef<>> joinall(std::initializer_list<GreenletRef<>> greenlets,
+                                          Duration timeout = kForever, bool raise_error = false) {
+  return joinall(std::span<const GreenletRef<>>(greenlets.begin(), greenlets.size()), timeout, raise_error);
+}
+// Kills them all (GreenletExit by default); with `block`, waits up to `timeout` for them to finish.
+void killall(std::span<const GreenletRef<>> greenlets, std::exception_ptr error = nullptr, bool block = true,
+             Duration timeout = kForever);
+
+// The spawned greenlet running now, or null (main, the hub, a raw greenlet).
+HubGreenlet* current_spawned() noexcept;
+
+}  // namespace fern

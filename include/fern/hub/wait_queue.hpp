@@ -1,0 +1,40 @@
+// WaitQueue: a FIFO of parked greenlets, fern's condition variable. Every sync primitive is a
+// condition plus a WaitQueue: wait() parks until notified or the deadline, and the woken greenlet
+// re-checks its condition. Nothing is handed over with a notification, so a greenlet killed or
+// timed out after being notified loses nothing: it passes the notification to the next waiter.
+#pragma once
+
+#include "fern/base/clock.hpp"
+#include "fern/base/intrusive_list.hpp"
+
+namespace fern {
+
+class Waiter;
+
+class WaitQueue {
+ public:
+  WaitQueue() = default;
+  WaitQueue(const WaitQueue&) = delete;
+  WaitQueue& operator=(const WaitQueue&) = delete;
+
+  // Parks the current greenlet until notified; false when `deadline` passed first. Throws what
+  // is thrown into the greenlet while it waits (kill, Timeout).
+  bool wait(TimePoint deadline = TimePoint::max());
+  bool wait_for(Duration timeout) {
+    return wait(timeout == kForever ? TimePoint::max() : deadline_after(timeout));
+  }
+  // Wakes the longest waiter; false when none waits.
+  bool notify_one() noexcept;
+  void notify_all() noexcept;
+  bool empty() const noexcept { return entries_.empty(); }
+  std::size_t size() const noexcept { return entries_.size(); }
+
+ private:
+  struct Entry : ListNode {
+    Waiter* waiter = nullptr;
+    bool notified = false;
+  };
+  IntrusiveList<Entry> entries_;
+};
+
+}  // namespace fern

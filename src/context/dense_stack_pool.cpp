@@ -1,0 +1,75 @@
+#include "fern/context/dense_stack_pool.hpp"
+
+#include <cstdint>
+
+#if defined(FERN_ASAN) || defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
+namespace fern::context {
+namespace {
+
+constexpr std::size_t kStacksPerRegion = 2048;
+constexpr std::size_t kCanaryWords = 8;
+constexpr std::uint64_t kCanary = 0xfe4e5afe57ac4b1dULL;
+
+}  // namespace
+
+DenseStackPool::~DenseStackPool() {
+  for (Stack& r : regions_) unmap_stack(r);
+}
+
+void DenseStackPool::write_canary(const Stack& stack) noexcept {
+  auto* words = reinterpret_cast<std::uint64_t*>(stack.base);
+  for (std::size_t i = 0; i < kCanaryWords; ++i) words[i] = kCanary ^ i;
+}
+
+bool DenseStackPool::canary_intact(const Stack& stack) noexcept {
+  const auto* words = reinterpret_cast<const volatile std::uint64_t*>(stack.base);
+  for (std::size_t i = 0; i < kCanaryWords; ++i) {
+    if (words[i] != (kCanary ^ i)) return false;
+  }
+  return true;
+}
+
+Stack DenseStackPool::acquire() {
+  char* base;
+  if (!free_.empty()) {
+    base = free_.back();
+    free_.pop_back();
+  } else {
+    if (next_ == end_) {
+      regions_.reserve(regions_.size() + 1);
+      Stack region = map_stack(kDenseStackSize * kStacksPerRegion);
+      regions_.push_back(region);
+      next_ = region.base;
+      end_ = region.base + region.size;
+    }
+    base = next_;
+    next_ += kDenseStackSize;
+  }
+  Stack s;
+  s.base = base;
+  s.size = kDenseStackSize;
+  s.dense = true;
+#if defined(FERN_ASAN) || defined(__SANITIZE_ADDRESS__)
+  ASAN_UNPOISON_MEMORY_REGION(s.base, s.size);
+#endif
+  write_canary(s);
+  return s;
+}
+
+void DenseStackPool::release(Stack stack) noexcept {
+  try {
+    free_.push_back(stack.base);
+  } catch (...) {
+    // Losing one small stack to the region beats failing a greenlet's death.
+  }
+}
+
+DenseStackPool& DenseStackPool::local() {
+  static thread_local DenseStackPool pool;
+  return pool;
+}
+
+}  // namespace fern::context

@@ -1,0 +1,196 @@
+#include "fern/driver/epoll_driver.hpp"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+
+#include "fern/base/error.hpp"
+#include "fern/hub/waiter.hpp"
+
+namespace fern {
+namespace {
+
+constexpr std::uint64_t kWakeToken = ~std::uint64_t{0};
+constexpr int kMaxEvents = 256;
+
+std::uint64_t token(int fd, std::uint32_t generation) {
+  return (static_cast<std::uint64_t>(generation) << 32) | static_cast<std::uint32_t>(fd);
+}
+
+}  // namespace
+
+EpollDriver::EpollDriver() {
+  epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epfd_ < 0) throw_errno("fern: epoll_create1");
+  wakefd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wakefd_ < 0) {
+    ::close(epfd_);
+    throw_errno("fern: eventfd");
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kWakeToken;
+  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev) != 0) {
+    ::close(wakefd_);
+    ::close(epfd_);
+    throw_errno("fern: epoll_ctl(eventfd)");
+  }
+}
+
+EpollDriver::~EpollDriver() {
+  ::close(wakefd_);
+  ::close(epfd_);
+}
+
+EpollDriver::FdState& EpollDriver::state(int fd) {
+  if (fd < 0) throw_error(Errc::invalid_argument, "fern: waiting on a negative file descriptor");
+  if (static_cast<std::size_t>(fd) >= fds_.size()) fds_.resize(static_cast<std::size_t>(fd) + 64);
+  return fds_[static_cast<std::size_t>(fd)];
+}
+
+void EpollDriver::register_fd(int fd, FdState& st) {
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.data.u64 = token(fd, st.generation);
+  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (errno == EEXIST) {
+      // Registered by an earlier descriptor with this number that was closed behind our back
+      // while a dup kept it in the set: refresh the token so its events reach us.
+      if (::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) != 0) throw_errno("fern: epoll_ctl(MOD)");
+    } else if (errno == EPERM) {
+      st.pollable = false;  // a regular file: always ready, as poll(2) says
+    } else {
+      throw_errno("fern: epoll_ctl(ADD)");
+    }
+  }
+  st.registered = true;
+}
+
+bool EpollDriver::start_wait(IoWait& w) {
+  FdState& st = state(w.fd);
+  if (!st.registered) register_fd(w.fd, st);
+  if (!st.pollable) return false;
+  if ((w.events & io_events::readable) && st.read_ready) {
+    st.read_ready = false;
+    return false;
+  }
+  if ((w.events & io_events::writable) && st.write_ready) {
+    st.write_ready = false;
+    return false;
+  }
+  w.prev = nullptr;
+  w.next = st.head;
+  if (st.head) st.head->prev = &w;
+  st.head = &w;
+  w.linked = true;
+  w.result.clear();
+  ++waiting_;
+  return true;
+}
+
+void EpollDriver::unlink(FdState& st, IoWait& w) noexcept {
+  if (!w.linked) return;
+  if (w.prev) {
+    w.prev->next = w.next;
+  } else {
+    st.head = w.next;
+  }
+  if (w.next) w.next->prev = w.prev;
+  w.prev = w.next = nullptr;
+  w.linked = false;
+  --waiting_;
+}
+
+void EpollDriver::stop_wait(IoWait& w) noexcept {
+  if (w.linked) unlink(fds_[static_cast<std::size_t>(w.fd)], w);
+}
+
+void EpollDriver::complete(FdState& st, std::uint32_t ready, std::error_code result) noexcept {
+  bool read_taken = false, write_taken = false;
+  for (IoWait* w = st.head; w;) {
+    IoWait* next = w->next;
+    std::uint32_t hit = w->events & ready;
+    if (hit) {
+      read_taken |= (hit & io_events::readable) != 0;
+      write_taken |= (hit & io_events::writable) != 0;
+      w->result = result;
+      unlink(st, *w);
+      w->waiter->wake();
+    }
+    w = next;
+  }
+  // An edge nobody took is kept, or it would be lost: epoll reports each edge once.
+  if ((ready & io_events::readable) && !read_taken) st.read_ready = true;
+  if ((ready & io_events::writable) && !write_taken) st.write_ready = true;
+}
+
+void EpollDriver::dispatch(int fd, std::uint32_t generation, std::uint32_t ev) noexcept {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
+  FdState& st = fds_[static_cast<std::size_t>(fd)];
+  if (st.generation != generation || !st.registered) return;  // a closed descriptor's late event
+  std::uint32_t ready = 0;
+  if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ready |= io_events::readable;
+  if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) ready |= io_events::writable;
+  complete(st, ready, {});
+}
+
+void EpollDriver::poll(Duration timeout) {
+  epoll_event events[kMaxEvents];
+  int n;
+  if (timeout == kForever) {
+    n = ::epoll_wait(epfd_, events, kMaxEvents, -1);
+  } else {
+    // epoll_pwait2 takes nanoseconds, so a short sleep is not rounded up to a whole millisecond.
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+    timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+    n = ::epoll_pwait2(epfd_, events, kMaxEvents, &ts, nullptr);
+    if (n < 0 && errno == ENOSYS) {
+      auto ms = std::chrono::ceil<std::chrono::milliseconds>(timeout).count();
+      n = ::epoll_wait(epfd_, events, kMaxEvents, static_cast<int>(std::min<long long>(ms, 1 << 30)));
+    }
+  }
+  if (n < 0) {
+    if (errno == EINTR) return;
+    throw_errno("fern: epoll_wait");
+  }
+  for (int i = 0; i < n; ++i) {
+    std::uint64_t data = events[i].data.u64;
+    if (data == kWakeToken) {
+      std::uint64_t count;
+      while (::read(wakefd_, &count, sizeof count) > 0) {
+      }
+      wake_pending_.store(false, std::memory_order_release);
+      continue;
+    }
+    dispatch(static_cast<int>(data & 0xffffffffu), static_cast<std::uint32_t>(data >> 32), events[i].events);
+  }
+}
+
+void EpollDriver::wake() noexcept {
+  if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
+  std::uint64_t one = 1;
+  ssize_t r = ::write(wakefd_, &one, sizeof one);
+  (void)r;  // EAGAIN means the counter is already non-zero: the hub will wake anyway
+}
+
+void EpollDriver::close_fd(int fd) noexcept {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
+  FdState& st = fds_[static_cast<std::size_t>(fd)];
+  complete(st, io_events::readable | io_events::writable, make_error_code(Errc::closed));
+  if (st.registered && st.pollable) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+  forget_fd(fd);
+}
+
+void EpollDriver::forget_fd(int fd) noexcept {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
+  FdState& st = fds_[static_cast<std::size_t>(fd)];
+  std::uint32_t generation = st.generation + 1;
+  if (st.head) complete(st, io_events::readable | io_events::writable, make_error_code(Errc::closed));
+  st = FdState{};
+  st.generation = generation;
+}
+
+}  // namespace fern

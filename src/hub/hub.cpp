@@ -1,0 +1,199 @@
+#include "fern/hub/hub.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <system_error>
+#include <utility>
+
+#include "fern/hub/waiter.hpp"
+
+namespace fern {
+namespace {
+
+// Declared after the greenlet layer's thread state is touched (see hub_slot), so the hub is
+// destroyed first at thread exit, while its greenlets can still be unwound.
+std::unique_ptr<Hub>& hub_slot() {
+  Greenlet::current();
+  static thread_local std::unique_ptr<Hub> hub;
+  return hub;
+}
+thread_local Hub* t_hub_ptr = nullptr;
+
+void report_uncaught(const char* where) noexcept {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fern: uncaught exception %s: %s\n", where, e.what());
+  } catch (...) {
+    std::fprintf(stderr, "fern: uncaught non-standard exception %s\n", where);
+  }
+}
+
+}  // namespace
+
+Hub& Hub::current() {
+  if (Hub* h = t_hub_ptr) return *h;
+  return install(default_driver_kind());
+}
+
+Hub* Hub::current_if_exists() noexcept { return t_hub_ptr; }
+
+Hub& Hub::install(DriverKind kind) {
+  std::unique_ptr<Hub>& slot = hub_slot();
+  if (slot) {
+    if (slot->driver().kind() == kind) return *slot;
+    t_hub_ptr = nullptr;
+    slot.reset();
+  }
+  slot = std::make_unique<Hub>(make_driver(kind));
+  t_hub_ptr = slot.get();
+  return *slot;
+}
+
+Hub::Hub(std::unique_ptr<Driver> driver)
+    : driver_(std::move(driver)),
+      greenlet_([this] { loop(); }, nullptr, GreenletOptions{context::kDefaultStackSize, StackMode::guarded}),
+      main_(Greenlet::current()),
+      now_(Clock::now()) {
+  greenlet_.set_name("hub");
+  ready_.reserve(64);
+  running_.reserve(64);
+}
+
+Hub::~Hub() {
+  unwind_remaining();
+  t_hub_ptr = nullptr;
+  if (greenlet_.active()) {
+    greenlet_.set_parent(Greenlet::current());
+    try {
+      greenlet_.throw_in(GreenletExit());
+    } catch (...) {
+    }
+  }
+  for (ReadyItem& item : ready_) delete item.call;
+}
+
+// The loop: run what is ready, fire due timers, then sleep in the driver until I/O, the next timer
+// or another thread. When nothing at all can happen, the waiting main greenlet gets LoopExit.
+void Hub::loop() {
+  for (;;) {
+    run_ready();
+    now_ = Clock::now();
+    run_due_timers();
+    if (ready_.empty() && idle()) {
+      raise_loop_exit();
+      continue;
+    }
+    poll_io();
+  }
+}
+
+void Hub::run_ready() {
+  // Only what was ready when the turn began: a greenlet that yields again waits for the next turn,
+  // so I/O and timers are never starved.
+  running_.swap(ready_);
+  for (ReadyItem& item : running_) {
+    if (item.greenlet) {
+      resume(*item.greenlet);
+    } else {
+      try {
+        (*item.call)();
+      } catch (...) {
+        report_uncaught("in a hub callback");
+      }
+      delete item.call;
+    }
+  }
+  running_.clear();
+}
+
+void Hub::run_due_timers() {
+  while (Timer* t = timers_.pop_expired(now_)) t->on_expire(*t);
+}
+
+void Hub::poll_io() {
+  Duration timeout = Duration::zero();
+  if (ready_.empty()) {
+    TimePoint next = timers_.next_deadline();
+    timeout = next == TimePoint::max() ? kForever : std::max(next - Clock::now(), Duration::zero());
+  }
+  if (threadsafe_pending_.load(std::memory_order_acquire)) timeout = Duration::zero();
+  driver_->poll(timeout);
+  now_ = Clock::now();
+  run_threadsafe_callbacks();
+}
+
+void Hub::run_threadsafe_callbacks() {
+  if (!threadsafe_pending_.exchange(false, std::memory_order_acq_rel)) return;
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard lock(threadsafe_mutex_);
+    batch.swap(threadsafe_);
+  }
+  for (auto& fn : batch) {
+    try {
+      fn();
+    } catch (...) {
+      report_uncaught("in a thread-safe callback");
+    }
+  }
+}
+
+bool Hub::idle() const noexcept {
+  return timers_.empty() && driver_->waiting() == 0 && external_refs_ == 0 &&
+         !threadsafe_pending_.load(std::memory_order_acquire);
+}
+
+void Hub::raise_loop_exit() {
+  if (Waiter* w = Waiter::of(*main_)) {
+    w->fail(std::make_exception_ptr(LoopExit()));
+  } else {
+    main_->throw_in(LoopExit());
+  }
+}
+
+void Hub::resume(Greenlet& g) {
+  try {
+    g.switch_to();
+  } catch (const GreenletExit&) {
+    if (shutting_down_) throw;  // ~Hub is unwinding the hub's own greenlet
+  } catch (...) {
+    // Only a raw greenlet whose parent is the hub can end here; spawned ones catch their own.
+    report_uncaught(("in greenlet '" + g.name() + "'").c_str());
+  }
+  if (g.dead() && g.scheduler_slot()) {
+    auto* resident = static_cast<HubResident*>(std::exchange(g.scheduler_slot(), nullptr));
+    resident->after_death();
+  }
+}
+
+void Hub::schedule(Greenlet& g) { ready_.push_back({&g, nullptr}); }
+
+void Hub::call_soon(std::function<void()> fn) {
+  auto* call = new std::function<void()>(std::move(fn));
+  try {
+    ready_.push_back({nullptr, call});
+  } catch (...) {
+    delete call;
+    throw;
+  }
+}
+
+void Hub::run_callback_threadsafe(std::function<void()> fn) {
+  {
+    std::lock_guard lock(threadsafe_mutex_);
+    threadsafe_.push_back(std::move(fn));
+  }
+  threadsafe_pending_.store(true, std::memory_order_release);
+  driver_->wake();
+}
+
+void Hub::unwind_remaining() noexcept {
+  shutting_down_ = true;
+  while (!residents_.empty()) {
+    HubResident* r = residents_.pop_front();
+    r->unwind_at_shutdown();
+  }
+}
+
+}  // namespace fern

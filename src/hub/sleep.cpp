@@ -1,0 +1,17 @@
+#include "fern/hub/sleep.hpp"
+
+#include "fern/hub/waiter.hpp"
+
+namespace fern {
+
+void sleep(Duration d) {
+  Waiter w;
+  w.park(d <= Duration::zero() ? TimePoint::min() : deadline_after(d));
+}
+
+void sleep_until(TimePoint deadline) {
+  Waiter w;
+  w.park(deadline);
+}
+
+}  // namespace fern

@@ -1,0 +1,214 @@
+#include "fern/hub/spawn.hpp"
+
+#include <cstdio>
+
+#include "fern/hub/timeout.hpp"
+#include "fern/hub/waiter.hpp"
+
+namespace fern {
+namespace detail {
+
+void throw_join_timeout() { throw TimeoutError(nullptr, "fern: greenlet did not finish in time"); }
+void throw_killed() { throw GreenletExit(); }
+
+}  // namespace detail
+
+namespace {
+std::uint64_t g_spawn_counter = 0;  // per process; names only
+
+void print_failure(const HubGreenlet& g, const std::exception_ptr& e) noexcept {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "fern: greenlet '%s' failed: %s\n", g.name().c_str(), ex.what());
+  } catch (...) {
+    std::fprintf(stderr, "fern: greenlet '%s' failed with a non-standard exception\n", g.name().c_str());
+  }
+}
+}  // namespace
+
+HubGreenlet::HubGreenlet(Hub& hub, const SpawnOptions& options)
+    : Greenlet(&hub.greenlet(), options.greenlet), hub_(hub) {
+  set_name(options.name.empty() ? "Greenlet-" + std::to_string(++g_spawn_counter) : options.name);
+  start_timer_.owner = this;
+}
+
+HubGreenlet::~HubGreenlet() {
+  if (start_timer_.armed()) hub_.timers().cancel(start_timer_);
+}
+
+void HubGreenlet::start() {
+  if (self_ref_ || finished_) return;
+  add_ref();
+  self_ref_ = true;
+  hub_.track(*this);
+  queued_ = true;
+  hub_.schedule(*this);
+}
+
+void HubGreenlet::start_later(Duration delay) {
+  if (self_ref_ || finished_) return;
+  add_ref();
+  self_ref_ = true;
+  hub_.track(*this);
+  hub_.timers().arm(start_timer_, deadline_after(delay), &HubGreenlet::on_start_timer);
+}
+
+void HubGreenlet::on_start_timer(Timer& t) noexcept {
+  auto* self = static_cast<HubGreenlet*>(t.owner);
+  self->queued_ = true;
+  self->hub_.schedule(*self);
+}
+
+std::any HubGreenlet::run(std::any) {
+  queued_ = false;
+  std::exception_ptr error;
+  try {
+    invoke();
+  } catch (const GreenletExit&) {
+    killed_ = true;
+  } catch (...) {
+    error = std::current_exception();
+  }
+  finish(std::move(error));
+  return {};
+}
+
+void HubGreenlet::finish(std::exception_ptr error) noexcept {
+  error_ = std::move(error);
+  finished_ = true;
+  ListNode::unlink();  // no longer a hub resident
+  if (error_) print_failure(*this, error_);
+  joiners_.notify_all();
+  try {
+    fire_links();
+  } catch (...) {
+  }
+  schedule_user_links();
+  // The self-reference is dropped by the hub once this greenlet's stack is no longer in use.
+  if (self_ref_) scheduler_slot() = static_cast<HubResident*>(this);
+}
+
+void HubGreenlet::after_death() noexcept {
+  queued_ = false;
+  if (self_ref_) {
+    self_ref_ = false;
+    release();
+  }
+}
+
+bool HubGreenlet::join(Duration timeout) {
+  if (finished_) return true;
+  if (Greenlet::current() == this) {
+    throw_error(Errc::invalid_argument, "fern: a greenlet cannot join itself");
+  }
+  GreenletRef<> keep(this);
+  TimePoint deadline = timeout == kForever ? TimePoint::max() : deadline_after(timeout);
+  while (!finished_) {
+    if (!joiners_.wait(deadline)) return finished_;
+  }
+  return true;
+}
+
+void HubGreenlet::kill(std::exception_ptr error, bool block, Duration timeout) {
+  if (finished_) return;
+  if (!error) error = std::make_exception_ptr(GreenletExit());
+  GreenletRef<> keep(this);
+  if (!started()) {
+    // Never ran: it dies where it stands. A ready-queue entry may still point here; the hub
+    // drops the self-reference when it reaches it.
+    if (start_timer_.armed()) hub_.timers().cancel(start_timer_);
+    discard();
+    bool was_queued = queued_;
+    killed_ = true;
+    finish(nullptr);
+    if (!was_queued) {
+      scheduler_slot() = nullptr;
+      after_death();
+    }
+    return;
+  }
+  if (Greenlet::current() == this) std::rethrow_exception(error);
+  if (Waiter* w = Waiter::of(*this)) w->fail(error);
+  if (block && !hub_.in_hub()) join(timeout);
+}
+
+std::uint64_t HubGreenlet::add_user_link(int when, Callback cb) {
+  std::uint64_t id = next_link_id_++;
+  user_links_.push_back({id, when, std::move(cb)});
+  if (finished_) schedule_user_links();
+  return id;
+}
+
+std::uint64_t HubGreenlet::link(Callback cb) { return add_user_link(0, std::move(cb)); }
+std::uint64_t HubGreenlet::link_value(Callback cb) { return add_user_link(1, std::move(cb)); }
+std::uint64_t HubGreenlet::link_exception(Callback cb) { return add_user_link(2, std::move(cb)); }
+
+void HubGreenlet::unlink(std::uint64_t id) noexcept {
+  std::erase_if(user_links_, [id](const UserLink& l) { return l.id == id; });
+}
+
+void HubGreenlet::schedule_user_links() noexcept {
+  std::vector<UserLink> links;
+  links.swap(user_links_);
+  for (UserLink& l : links) {
+    bool wanted = l.when == 0 || (l.when == 1 && !error_) || (l.when == 2 && error_);
+    if (!wanted) continue;
+    try {
+      hub_.call_soon([self = GreenletRef<>(this), cb = std::move(l.cb)] { cb(self); });
+    } catch (...) {
+      std::fputs("fern: out of memory scheduling a greenlet link\n", stderr);
+    }
+  }
+}
+
+void HubGreenlet::unwind_at_shutdown() noexcept {
+  GreenletRef<> keep(this);
+  if (!started()) {
+    discard();
+    killed_ = true;
+    finish(nullptr);
+    scheduler_slot() = nullptr;
+    after_death();
+    return;
+  }
+  if (!dead()) {
+    // Finish into the thread's current greenlet, not into the hub that is going away.
+    set_parent(Greenlet::current());
+    try {
+      throw_in(GreenletExit());
+    } catch (...) {
+    }
+  }
+  scheduler_slot() = nullptr;
+  after_death();
+}
+
+std::vector<GreenletRef<>> joinall(std::span<const GreenletRef<>> greenlets, Duration timeout,
+                                   bool raise_error) {
+  TimePoint deadline = timeout == kForever ? TimePoint::max() : deadline_after(timeout);
+  std::vector<GreenletRef<>> done;
+  for (const GreenletRef<>& g : greenlets) {
+    Duration left =
+        deadline == TimePoint::max() ? kForever : std::max(deadline - Clock::now(), Duration::zero());
+    if (!g->join(left)) break;
+  }
+  std::exception_ptr first_error;
+  for (const GreenletRef<>& g : greenlets) {
+    if (!g->ready()) continue;
+    done.push_back(g);
+    if (!first_error && g->exception()) first_error = g->exception();
+  }
+  if (raise_error && first_error) std::rethrow_exception(first_error);
+  return done;
+}
+
+void killall(std::span<const GreenletRef<>> greenlets, std::exception_ptr error, bool block,
+             Duration timeout) {
+  for (const GreenletRef<>& g : greenlets) g->kill(error, false);
+  if (block) joinall(greenlets, timeout);
+}
+
+HubGreenlet* current_spawned() noexcept { return dynamic_cast<HubGreenlet*>(Greenlet::current()); }
+
+}  // namespace fern

@@ -1,0 +1,80 @@
+#include "fern/hub/waiter.hpp"
+
+#include <system_error>
+
+#include "fern/base/error.hpp"
+#include "fern/greenlet/greenlet.hpp"
+#include "fern/hub/hub.hpp"
+
+namespace fern {
+
+Waiter::Waiter() : hub_(&Hub::current()), greenlet_(Greenlet::current()) { timer_.owner = this; }
+
+Waiter::~Waiter() {
+  if (timer_.armed()) hub_->timers().cancel(timer_);
+}
+
+Waiter* Waiter::of(Greenlet& g) noexcept { return static_cast<Waiter*>(g.scheduler_slot()); }
+
+bool Waiter::park(TimePoint deadline) {
+  if (greenlet_ == &hub_->greenlet()) {
+    throw_error(Errc::not_in_greenlet, "fern: cannot block inside the hub (a callback or timer)");
+  }
+  if (hub_->shutting_down()) throw GreenletExit();
+  timed_out_ = false;
+  if (!scheduled_ && deadline != TimePoint::max()) {
+    if (deadline <= Clock::now()) {
+      // Already due: still yield once, as a zero sleep does, but report the timeout.
+      timed_out_ = true;
+      wake();
+    } else {
+      hub_->timers().arm(timer_, deadline, &Waiter::on_deadline);
+    }
+  }
+  void*& slot = greenlet_->scheduler_slot();
+  void* outer = slot;
+  slot = this;
+  parked_ = true;
+  struct Restore {
+    Waiter* w;
+    void*& slot;
+    void* outer;
+    ~Restore() {
+      slot = outer;
+      w->parked_ = false;
+      w->scheduled_ = false;
+      if (w->timer_.armed()) w->hub_->timers().cancel(w->timer_);
+    }
+  } restore{this, slot, outer};
+  // Something other than this waiter may switch back here (a raw greenlet finishing into its
+  // parent); only a wake, a failure or the deadline ends the park.
+  do {
+    hub_->switch_to_hub();
+  } while (!scheduled_);
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  return !timed_out_;
+}
+
+void Waiter::wake() noexcept {
+  if (scheduled_) return;
+  scheduled_ = true;
+  try {
+    hub_->schedule(*greenlet_);
+  } catch (...) {
+    std::terminate();  // the ready queue could not grow: nothing sensible remains
+  }
+}
+
+void Waiter::fail(std::exception_ptr error) noexcept {
+  error_ = std::move(error);
+  wake();
+}
+
+void Waiter::on_deadline(Timer& t) noexcept {
+  auto* self = static_cast<Waiter*>(t.owner);
+  if (self->scheduled_) return;  // woken first: the wake wins
+  self->timed_out_ = true;
+  self->wake();
+}
+
+}  // namespace fern

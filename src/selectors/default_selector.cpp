@@ -1,0 +1,19 @@
+#include "fern/selectors/default_selector.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace fern::selectors {
+
+std::unique_ptr<BaseSelector> make_default_selector() { return std::make_unique<DefaultSelector>(); }
+
+std::unique_ptr<BaseSelector> make_selector(std::string_view kind) {
+  if (kind == "default") return make_default_selector();
+  if (kind == "epoll") return std::make_unique<EpollSelector>();
+  if (kind == "poll") return std::make_unique<PollSelector>();
+  if (kind == "select") return std::make_unique<SelectSelector>();
+  throw std::invalid_argument("make_selector: unknown selector \"" + std::string(kind) +
+                              "\" (want epoll, poll, select or default)");
+}
+
+}  // namespace fern::selectors

@@ -1,0 +1,198 @@
+#include "fern/hub/spawn.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "fern/hub/sleep.hpp"
+#include "fern/hub/timeout.hpp"
+#include "fern/hub/wait_queue.hpp"
+
+using namespace std::chrono_literals;
+
+namespace fern {
+namespace {
+
+// L2: foo sleeps longest, bar less, func least; they wake in deadline order and all finish in
+// about the longest sleep (scaled down from the seed's 5 s / 2 s / 0.5 s).
+TEST(Spawn, SeedLessonL2WakesInDeadlineOrder) {
+  std::vector<std::string> log;
+  auto task = [&](std::string name, Duration d) {
+    log.push_back(name + " start");
+    sleep(d);
+    log.push_back(name + " end");
+  };
+  auto t0 = Clock::now();
+  joinall({spawn(task, "foo", 50ms), spawn(task, "bar", 20ms), spawn(task, "func", 5ms)});
+  auto elapsed = Clock::now() - t0;
+  EXPECT_EQ(log, (std::vector<std::string>{"foo start", "bar start", "func start", "func end", "bar end",
+                                           "foo end"}));
+  EXPECT_GE(elapsed, 50ms);  // never early; how late is a benchmark's business
+}
+
+TEST(Spawn, GetReturnsResultOrRethrows) {
+  auto ok = spawn([](int a, int b) { return a + b; }, 2, 3);
+  EXPECT_EQ(ok.get(), 5);
+  EXPECT_TRUE(ok->successful());
+  auto bad = spawn([]() -> int { throw std::runtime_error("nope"); });
+  EXPECT_THROW(bad.get(), std::runtime_error);
+  EXPECT_FALSE(bad->successful());
+  EXPECT_TRUE(bad->ready());
+}
+
+TEST(Spawn, JoinWithTimeoutReturnsFalseWhileRunning) {
+  auto g = spawn([] { sleep(1h); });
+  EXPECT_FALSE(g->join(1ms));
+  g->kill();
+  EXPECT_TRUE(g->ready());
+  EXPECT_TRUE(g->killed());
+}
+
+TEST(Spawn, GetTimesOut) {
+  auto g = spawn([] {
+    sleep(1h);
+    return 1;
+  });
+  EXPECT_THROW(g.get(1ms), TimeoutError);
+  g->kill();
+  EXPECT_THROW(g.get(), GreenletExit);
+}
+
+TEST(Spawn, KillBeforeStartNeverRuns) {
+  bool ran = false;
+  auto g = spawn([&] { ran = true; });
+  g->kill();
+  EXPECT_TRUE(g->ready());
+  sleep(0ms);
+  EXPECT_FALSE(ran);
+}
+
+TEST(Spawn, KillWithCustomException) {
+  auto g = spawn([] { sleep(1h); });
+  sleep(0ms);
+  g->kill(std::make_exception_ptr(std::logic_error("stop")));
+  EXPECT_THROW(g.get(), std::logic_error);
+}
+
+TEST(Spawn, KillUnwindsTheStack) {
+  bool unwound = false;
+  struct Flag {
+    bool* f;
+    ~Flag() { *f = true; }
+  };
+  auto g = spawn([&] {
+    Flag flag{&unwound};
+    sleep(1h);
+  });
+  sleep(0ms);
+  EXPECT_FALSE(unwound);
+  g->kill();
+  EXPECT_TRUE(unwound);
+}
+
+TEST(Spawn, LinksRunAfterFinish) {
+  std::vector<std::string> seen;
+  auto ok = spawn([] { return 1; });
+  auto bad = spawn([] { throw std::runtime_error("x"); });
+  ok->link([&](GreenletRef<>) { seen.push_back("ok any"); });
+  ok->link_value([&](GreenletRef<>) { seen.push_back("ok value"); });
+  ok->link_exception([&](GreenletRef<>) { seen.push_back("ok exception"); });
+  bad->link_exception([&](GreenletRef<> g) { seen.push_back(g->exception() ? "bad exception" : "?"); });
+  auto removed = bad->link([&](GreenletRef<>) { seen.push_back("unlinked"); });
+  bad->unlink(removed);
+  joinall({ok, bad});
+  sleep(0ms);  // links run in the hub soon after
+  EXPECT_EQ(seen, (std::vector<std::string>{"ok any", "ok value", "bad exception"}));
+}
+
+TEST(Spawn, JoinallRaiseError) {
+  auto a = spawn([] { sleep(1ms); });
+  auto b = spawn([] { throw std::runtime_error("b failed"); });
+  EXPECT_THROW(joinall({a, b}, kForever, true), std::runtime_error);
+  std::vector<GreenletRef<>> both{a, b};
+  EXPECT_EQ(joinall(both).size(), 2u);
+}
+
+TEST(Spawn, JoinallTimeoutReturnsFinishedOnes) {
+  auto quick = spawn([] {});
+  auto slow = spawn([] { sleep(1h); });
+  auto done = joinall({quick, slow}, 5ms);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].get_pointer(), quick.get_pointer());
+  std::vector<GreenletRef<>> all{quick, slow};
+  killall(all);
+  EXPECT_TRUE(slow->ready());
+}
+
+TEST(Spawn, SpawnLaterStartsAfterDelay) {
+  auto t0 = Clock::now();
+  auto g = spawn_later(10ms, [&] { return Clock::now() - t0; });
+  EXPECT_GE(g.get(), 10ms);
+}
+
+TEST(Spawn, KillSpawnLaterBeforeItStarts) {
+  bool ran = false;
+  auto g = spawn_later(1h, [&] { ran = true; });
+  g->kill();
+  EXPECT_TRUE(g->ready());
+  EXPECT_FALSE(ran);
+}
+
+TEST(Spawn, NamesAreKept) {
+  auto g = spawn_with(SpawnOptions{"worker-7"}, [] { return current_spawned()->name(); });
+  EXPECT_EQ(g.get(), "worker-7");
+  EXPECT_EQ(g->name(), "worker-7");
+}
+
+TEST(Spawn, DroppedRefStillRuns) {
+  int ran = 0;
+  spawn([&] { ++ran; });
+  sleep(1ms);
+  EXPECT_EQ(ran, 1);
+}
+
+TEST(Spawn, HundredThousandSleepersWakeInDeadlineOrder) {
+  constexpr int kCount = 100000;
+  std::vector<int> order;
+  order.reserve(kCount);
+  std::vector<GreenletRef<>> gs;
+  gs.reserve(kCount);
+  WaitQueue start;
+  TimePoint base;
+  // Deadlines interleave with spawn order: greenlet i wakes (i * 7919 % kCount) microseconds after
+  // a common base, set once all of them are parked.
+  for (int i = 0; i < kCount; ++i) {
+    int slot = static_cast<int>((static_cast<long>(i) * 7919) % kCount);
+    gs.push_back(spawn_with(SpawnOptions{"", GreenletOptions{context::kDefaultStackSize, StackMode::dense}},
+                            [&, slot] {
+                              start.wait();
+                              sleep_until(base + std::chrono::microseconds(slot));
+                              order.push_back(slot);
+                            }));
+  }
+  sleep(0ms);
+  ASSERT_EQ(start.size(), static_cast<std::size_t>(kCount));
+  base = Clock::now() + 500ms;
+  start.notify_all();
+  joinall(gs);
+  ASSERT_EQ(order.size(), static_cast<std::size_t>(kCount));
+  EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
+}
+
+TEST(Spawn, WaitingForeverRaisesLoopExit) {
+  WaitQueue nobody_notifies;
+  EXPECT_THROW(nobody_notifies.wait(), LoopExit);
+}
+
+TEST(Spawn, GreenletCannotJoinItself) {
+  GreenletRef<> self;
+  auto g = spawn([&] { self->join(); });
+  self = g;
+  EXPECT_THROW(g.get(), std::system_error);
+}
+
+}  // namespace
+}  // namespace fern
