@@ -54,13 +54,19 @@ Hub::Hub(std::unique_ptr<Driver> driver)
     : driver_(std::move(driver)),
       greenlet_([this] { loop(); }, nullptr, GreenletOptions{context::kDefaultStackSize, StackMode::guarded}),
       main_(Greenlet::current()),
-      now_(Clock::now()) {
+      now_(Clock::now()),
+      inbox_(std::make_shared<detail::HubInbox>()) {
+  inbox_->driver = driver_.get();
   greenlet_.set_name("hub");
   ready_.reserve(64);
   running_.reserve(64);
 }
 
 Hub::~Hub() {
+  {
+    std::lock_guard lock(inbox_->mutex);
+    inbox_->driver = nullptr;
+  }
   unwind_remaining();
   t_hub_ptr = nullptr;
   if (greenlet_.active()) {
@@ -117,18 +123,18 @@ void Hub::poll_io() {
     TimePoint next = timers_.next_deadline();
     timeout = next == TimePoint::max() ? kForever : std::max(next - Clock::now(), Duration::zero());
   }
-  if (threadsafe_pending_.load(std::memory_order_acquire)) timeout = Duration::zero();
+  if (inbox_->pending.load(std::memory_order_acquire)) timeout = Duration::zero();
   driver_->poll(timeout);
   now_ = Clock::now();
   run_threadsafe_callbacks();
 }
 
 void Hub::run_threadsafe_callbacks() {
-  if (!threadsafe_pending_.exchange(false, std::memory_order_acq_rel)) return;
+  if (!inbox_->pending.exchange(false, std::memory_order_acq_rel)) return;
   std::vector<std::function<void()>> batch;
   {
-    std::lock_guard lock(threadsafe_mutex_);
-    batch.swap(threadsafe_);
+    std::lock_guard lock(inbox_->mutex);
+    batch.swap(inbox_->calls);
   }
   for (auto& fn : batch) {
     try {
@@ -141,7 +147,7 @@ void Hub::run_threadsafe_callbacks() {
 
 bool Hub::idle() const noexcept {
   return timers_.empty() && driver_->waiting() == 0 && external_refs_ == 0 &&
-         !threadsafe_pending_.load(std::memory_order_acquire);
+         !inbox_->pending.load(std::memory_order_acquire);
 }
 
 void Hub::raise_loop_exit() {
@@ -179,13 +185,14 @@ void Hub::call_soon(std::function<void()> fn) {
   }
 }
 
-void Hub::run_callback_threadsafe(std::function<void()> fn) {
-  {
-    std::lock_guard lock(threadsafe_mutex_);
-    threadsafe_.push_back(std::move(fn));
-  }
-  threadsafe_pending_.store(true, std::memory_order_release);
-  driver_->wake();
+bool RemoteHub::call(std::function<void()> fn) const {
+  if (!inbox_) return false;
+  std::lock_guard lock(inbox_->mutex);
+  if (!inbox_->driver) return false;
+  inbox_->calls.push_back(std::move(fn));
+  inbox_->pending.store(true, std::memory_order_release);
+  inbox_->driver->wake();  // under the lock: the driver cannot go away meanwhile
+  return true;
 }
 
 void Hub::unwind_remaining() noexcept {

@@ -9,9 +9,11 @@
 // message's headers (see MessageParser).
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <initializer_list>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <string_view>
 
@@ -29,6 +31,10 @@ class Headers {
  public:
   constexpr Headers() noexcept = default;
   constexpr Headers(std::span<const HeaderField> fields) noexcept : fields_(fields) {}
+  // Any contiguous container of fields (std::vector, std::array, a C array), viewed, not copied.
+  template <std::ranges::contiguous_range Fields>
+    requires std::same_as<std::ranges::range_value_t<Fields>, HeaderField>
+  constexpr Headers(const Fields& fields) noexcept : fields_(std::ranges::data(fields), std::ranges::size(fields)) {}
   constexpr Headers(std::initializer_list<HeaderField> fields) noexcept
       : fields_(fields.begin(), fields.size()) {}
 

@@ -39,6 +39,29 @@ class HubResident : public ListNode {
   ~HubResident() = default;
 };
 
+namespace detail {
+// The cross-thread inbox of a hub, shared with the threads that post to it, so a post that races
+// with the hub's end is dropped instead of touching freed memory.
+struct HubInbox {
+  std::mutex mutex;
+  std::vector<std::function<void()>> calls;
+  std::atomic<bool> pending{false};
+  Driver* driver = nullptr;  // null once the hub is gone
+};
+}  // namespace detail
+
+// A handle other threads keep to post work to a hub; copyable, safe after the hub is gone.
+class RemoteHub {
+ public:
+  RemoteHub() = default;
+  explicit RemoteHub(std::shared_ptr<detail::HubInbox> inbox) : inbox_(std::move(inbox)) {}
+  // Runs `fn` in the hub soon; false (and `fn` dropped) if the hub no longer exists.
+  bool call(std::function<void()> fn) const;
+
+ private:
+  std::shared_ptr<detail::HubInbox> inbox_;
+};
+
 class Hub {
  public:
   // The calling thread's hub, created with default_driver_kind() on first use.
@@ -68,7 +91,9 @@ class Hub {
   // Runs `fn` in the hub on a later turn of the loop. Hub thread only.
   void call_soon(std::function<void()> fn);
   // Runs `fn` in the hub soon; callable from any thread, wakes the hub if it sleeps.
-  void run_callback_threadsafe(std::function<void()> fn);
+  void run_callback_threadsafe(std::function<void()> fn) { remote().call(std::move(fn)); }
+  // A handle for other threads (see RemoteHub).
+  RemoteHub remote() const { return RemoteHub(inbox_); }
 
   // Work elsewhere that will come back to this hub (a thread-pool job): while any is outstanding
   // the hub is not idle, so LoopExit is not raised.
@@ -104,9 +129,7 @@ class Hub {
   TimePoint now_;
   std::vector<ReadyItem> ready_;
   std::vector<ReadyItem> running_;  // the batch being run; swapped with ready_ each turn
-  std::mutex threadsafe_mutex_;
-  std::vector<std::function<void()>> threadsafe_;
-  std::atomic<bool> threadsafe_pending_{false};
+  std::shared_ptr<detail::HubInbox> inbox_;
   std::size_t external_refs_ = 0;
   IntrusiveList<HubResident> residents_;
   bool shutting_down_ = false;

@@ -5,8 +5,9 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,8 +24,6 @@
 #include <fern/http/serializer.hpp>
 
 #include "parser_transcript.hpp"
-
-extern char** environ;
 
 namespace fern::http {
 namespace {
@@ -257,8 +256,16 @@ class Nginx {
                     const_cast<char*>("-c"),
                     conf.data(),
                     nullptr};
-    pid_t pid;
-    if (::posix_spawn(&pid, kNginx, nullptr, nullptr, argv, environ) != 0) return;
+    const pid_t pid = ::fork();
+    if (pid < 0) return;
+    if (pid == 0) {
+      // nginx must not outlive a crashed test, nor hold the test's output pipe open.
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      int null = ::open("/dev/null", O_RDWR);
+      for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
+      ::execv(kNginx, argv);
+      ::_exit(127);
+    }
     // Ready when the port accepts; gone when nginx exits (the port was taken).
     for (int i = 0; i < 200; ++i) {
       if (::waitpid(pid, nullptr, WNOHANG) == pid) return;
@@ -341,7 +348,7 @@ TEST(ResponseParser, PipelinedResponsesFromNginx) {
   if (::access(kNginx, X_OK) != 0) GTEST_SKIP() << kNginx << " is not installed";
   Nginx nginx;
   ASSERT_GT(nginx.port(), 0) << "nginx did not start";
-  const Headers host = {{"Host", "localhost"}};
+  const std::vector<HeaderField> host = {{"Host", "localhost"}};
   std::string first;
   write_request(first, "GET", "/index.txt", {{"Host", "localhost"}, {"Connection", "close"}});
   const std::vector<Received> probe = exchange(nginx.port(), first, {"GET"});

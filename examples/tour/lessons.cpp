@@ -1,0 +1,64 @@
+#include "lessons.hpp"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+extern char** environ;
+
+namespace tour {
+namespace {
+
+int lesson_l1() { return run_example("greenlet_switch", {}); }
+int lesson_l2() { return run_example("gevent_sleep", {"--scale", "0.2"}); }
+
+}  // namespace
+
+int run_example(const std::string& name, const std::vector<std::string>& args) {
+  std::string path = std::string(FERN_EXAMPLES_DIR) + "/" + name;
+  std::vector<char*> argv;
+  argv.push_back(path.data());
+  std::vector<std::string> copies(args);
+  for (std::string& a : copies) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int out[2];
+  if (::pipe(out) != 0) return -1;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 2);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  pid_t pid;
+  int rc = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  if (rc != 0) {
+    ::close(out[0]);
+    std::printf("    (cannot start %s: %s)\n", path.c_str(), std::strerror(rc));
+    return -1;
+  }
+  FILE* in = ::fdopen(out[0], "r");
+  char line[4096];
+  while (std::fgets(line, sizeof line, in)) std::printf("    %s", line);
+  std::fclose(in);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+const std::vector<Lesson>& lessons() {
+  static const std::vector<Lesson> all = {
+      {"L1", "greenlet: two greenlets switch explicitly (test1/test2)",
+       "control moves only where switch_to says: the prints come 12, 56, 34, 78", &lesson_l1},
+      {"L2", "gevent: foo, bar and func sleep 5 s, 2 s and 0.5 s (scaled x0.2 here)",
+       "sleeping parks a greenlet in the hub: wake-ups come in deadline order and the run takes the "
+       "longest sleep, not the sum",
+       &lesson_l2},
+  };
+  return all;
+}
+
+}  // namespace tour
