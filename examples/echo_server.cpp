@@ -10,11 +10,15 @@
 //   echo_server [--port N] [--driver epoll|uring|poll|select] [--idle-timeout S] [--seconds S]
 //
 // --port 0 picks a free port; the chosen one is printed on stdout ("listening on 127.0.0.1:N").
-// --idle-timeout drops a client that sends nothing for S seconds (default: never). --seconds ends
-// the process after S seconds (default: run until killed). bench/echo measures this program.
+// --idle-timeout drops a client that sends nothing for S seconds (default: never). --seconds stops
+// after S seconds (default: until SIGINT or SIGTERM). Stopping closes the listening socket, which
+// wakes the accepting greenlet; the hub then unwinds every connection's greenlet on the way out.
+// bench/echo measures this program.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -68,8 +72,8 @@ long parse_count(const char* program, std::string_view flag, const char* text, l
 }
 
 fern::DriverKind parse_driver(const char* program, std::string_view name) {
-  for (auto kind : {fern::DriverKind::epoll, fern::DriverKind::uring, fern::DriverKind::poll,
-                    fern::DriverKind::select}) {
+  for (auto kind :
+       {fern::DriverKind::epoll, fern::DriverKind::uring, fern::DriverKind::poll, fern::DriverKind::select}) {
     if (fern::to_string(kind) == name) return kind;
   }
   std::fprintf(stderr, "%s: unknown driver \"%.*s\" (epoll, uring, poll or select)\n", program,
@@ -169,7 +173,8 @@ int listen_on(int port) {
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, SOMAXCONN) != 0) {
     int error = errno;
     ::close(fd);
-    throw std::system_error(error, std::generic_category(), "bind/listen on 127.0.0.1:" + std::to_string(port));
+    throw std::system_error(error, std::generic_category(),
+                            "bind/listen on 127.0.0.1:" + std::to_string(port));
   }
   fern::adopt_fd(fd);
   return fd;
@@ -182,8 +187,11 @@ int bound_port(int fd) {
   return ntohs(addr.sin_port);
 }
 
-// The main greenlet's loop: accept everything that is pending, park when nothing is.
-[[noreturn]] void accept_forever(int listen_fd, fern::Duration idle_timeout) {
+bool is_closed(const std::system_error& e) { return e.code() == fern::make_error_code(fern::Errc::closed); }
+
+// The main greenlet's loop: accept everything that is pending, park when nothing is. Returns when
+// the listening socket is closed under it (see stop_later).
+void accept_until_closed(int listen_fd, fern::Duration idle_timeout) {
   for (;;) {
     int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
@@ -192,7 +200,12 @@ int bound_port(int fd) {
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       fern::spawn(serve, fd, idle_timeout);
     } else if (would_block(errno)) {
-      fern::wait_readable(listen_fd);
+      try {
+        fern::wait_readable(listen_fd);
+      } catch (const std::system_error& e) {
+        if (is_closed(e)) return;
+        throw;
+      }
     } else if (errno == EMFILE || errno == ENFILE) {
       // Out of descriptors: let connections finish rather than spin on accept.
       std::perror("accept4");
@@ -201,6 +214,31 @@ int bound_port(int fd) {
       throw std::system_error(errno, std::generic_category(), "accept4");
     }
   }
+}
+
+// SIGINT and SIGTERM as a readable descriptor, so a greenlet can wait for them like for a socket.
+int signal_descriptor() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  if (::sigprocmask(SIG_BLOCK, &signals, nullptr) != 0)
+    throw std::system_error(errno, std::generic_category(), "sigprocmask");
+  int fd = ::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "signalfd");
+  fern::adopt_fd(fd);
+  return fd;
+}
+
+// Waits for a signal or for `run_for` to pass, then closes the listener, which ends the accept loop.
+void stop_later(int listen_fd, int signal_fd, fern::Duration run_for) {
+  try {
+    fern::wait_readable(signal_fd, run_for);
+  } catch (const std::system_error&) {
+    // The time is up.
+  }
+  fern::close_fd(listen_fd);
+  fern::close_fd(signal_fd);
 }
 
 }  // namespace
@@ -215,14 +253,17 @@ int main(int argc, char** argv) {
     return 3;
   }
   try {
+    int signal_fd = signal_descriptor();
     int listen_fd = listen_on(options.port);
     std::printf("listening on 127.0.0.1:%d (driver %s)\n", bound_port(listen_fd),
                 std::string(fern::to_string(options.driver)).c_str());
     std::fflush(stdout);
-    if (options.seconds > 0) ::alarm(options.seconds);  // SIGALRM's default action ends the process
-    accept_forever(listen_fd, options.idle_timeout);
+    fern::Duration run_for = options.seconds > 0 ? std::chrono::seconds(options.seconds) : fern::kForever;
+    fern::spawn(stop_later, listen_fd, signal_fd, run_for);
+    accept_until_closed(listen_fd, options.idle_timeout);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
     return 1;
   }
+  return 0;  // connections still open are closed as the hub unwinds their greenlets
 }

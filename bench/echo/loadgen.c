@@ -84,7 +84,8 @@ static double stat_cpu_s(int pid) {
   line[n] = '\0';
   char* p = strrchr(line, ')');
   unsigned long utime, stime;
-  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) return -1;
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+    return -1;
   return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
@@ -182,7 +183,7 @@ static void on_echo(int epfd, struct conn* c, size_t size, struct counters* k) {
   if (c->got < size) return;
   if (c->head != c->seq) ++k->errors;
   ++k->done;
-  start_message(epfd, c, size, k);  /* all of it came back, so all of it was sent */
+  start_message(epfd, c, size, k); /* all of it came back, so all of it was sent */
 }
 
 static void pingpong_event(int epfd, struct epoll_event* ev, size_t size, struct counters* k) {

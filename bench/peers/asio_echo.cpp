@@ -28,9 +28,11 @@ asio::awaitable<void> echo(tcp::socket socket) {
   std::array<char, 64 * 1024> data;
   boost::system::error_code ec;
   for (;;) {
-    std::size_t n = co_await socket.async_read_some(asio::buffer(data), asio::redirect_error(asio::use_awaitable, ec));
+    std::size_t n =
+        co_await socket.async_read_some(asio::buffer(data), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
-    co_await asio::async_write(socket, asio::buffer(data.data(), n), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(socket, asio::buffer(data.data(), n),
+                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
   }
 }

@@ -4,8 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+
+#include "server_lessons.hpp"
 
 extern char** environ;
 
@@ -50,14 +53,21 @@ int run_example(const std::string& name, const std::vector<std::string>& args) {
 }
 
 const std::vector<Lesson>& lessons() {
-  static const std::vector<Lesson> all = {
-      {"L1", "greenlet: two greenlets switch explicitly (test1/test2)",
-       "control moves only where switch_to says: the prints come 12, 56, 34, 78", &lesson_l1},
-      {"L2", "gevent: foo, bar and func sleep 5 s, 2 s and 0.5 s (scaled x0.2 here)",
-       "sleeping parks a greenlet in the hub: wake-ups come in deadline order and the run takes the "
-       "longest sleep, not the sum",
-       &lesson_l2},
-  };
+  static const std::vector<Lesson> all = [] {
+    std::vector<Lesson> v = {
+        {"L1", "greenlet: two greenlets switch explicitly (test1/test2)",
+         "control moves only where switch_to says: the prints come 12, 56, 34, 78", &lesson_l1},
+        {"L2", "gevent: foo, bar and func sleep 5 s, 2 s and 0.5 s (scaled x0.2 here)",
+         "sleeping parks a greenlet in the hub: wake-ups come in deadline order and the run takes the "
+         "longest sleep, not the sum",
+         &lesson_l2},
+    };
+    for (Lesson& l : server_lessons()) v.push_back(l);
+    std::stable_sort(v.begin(), v.end(), [](const Lesson& a, const Lesson& b) {
+      return std::stoi(a.id.substr(1)) < std::stoi(b.id.substr(1));
+    });
+    return v;
+  }();
   return all;
 }
 

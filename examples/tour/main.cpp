@@ -4,6 +4,7 @@
 //   tour [L1 L5 ...]   run only the named lessons
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <set>
 #include <string>
 
@@ -18,7 +19,13 @@ int main(int argc, char** argv) {
                 lesson.shows.c_str());
     std::fflush(stdout);
     auto t0 = std::chrono::steady_clock::now();
-    int rc = lesson.run();
+    int rc;
+    try {
+      rc = lesson.run();
+    } catch (const std::exception& e) {
+      std::printf("    error: %s\n", e.what());
+      rc = 1;
+    }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ++ran;
     if (rc != 0) ++failed;

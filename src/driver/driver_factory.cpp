@@ -5,6 +5,9 @@
 
 #include "fern/base/error.hpp"
 #include "fern/driver/epoll_driver.hpp"
+#include "fern/driver/poll_driver.hpp"
+#include "fern/driver/select_driver.hpp"
+#include "fern/driver/uring_driver.hpp"
 #include "fern/hub/driver.hpp"
 
 namespace fern {
@@ -33,7 +36,9 @@ DriverKind default_driver_kind() {
 std::unique_ptr<Driver> make_driver(DriverKind kind) {
   switch (kind) {
     case DriverKind::epoll: return std::make_unique<EpollDriver>();
-    default: break;
+    case DriverKind::uring: return std::make_unique<UringDriver>();  // throws when io_uring is disabled
+    case DriverKind::poll: return std::make_unique<PollDriver>();
+    case DriverKind::select: return std::make_unique<SelectDriver>();
   }
   throw_error(
       Errc::invalid_argument,

@@ -80,17 +80,25 @@ Hub::~Hub() {
 }
 
 // The loop: run what is ready, fire due timers, then sleep in the driver until I/O, the next timer
-// or another thread. When nothing at all can happen, the waiting main greenlet gets LoopExit.
+// or another thread. While greenlets stay ready the driver is only polled every few turns: each
+// poll is a system call, and a busy hub would otherwise pay one per turn. When nothing at all can
+// happen, the waiting main greenlet gets LoopExit.
 void Hub::loop() {
   for (;;) {
     run_ready();
-    now_ = Clock::now();
-    run_due_timers();
+    if (!timers_.empty()) {
+      now_ = Clock::now();
+      run_due_timers();
+    }
     if (ready_.empty() && idle()) {
       raise_loop_exit();
       continue;
     }
-    poll_io();
+    if (ready_.empty() || ++busy_turns_ >= kPollEveryBusyTurns) {
+      busy_turns_ = 0;
+      poll_io();
+    }
+    run_threadsafe_callbacks();
   }
 }
 
@@ -126,7 +134,6 @@ void Hub::poll_io() {
   if (inbox_->pending.load(std::memory_order_acquire)) timeout = Duration::zero();
   driver_->poll(timeout);
   now_ = Clock::now();
-  run_threadsafe_callbacks();
 }
 
 void Hub::run_threadsafe_callbacks() {

@@ -14,22 +14,28 @@ void throw_killed() { throw GreenletExit(); }
 }  // namespace detail
 
 namespace {
-std::uint64_t g_spawn_counter = 0;  // per process; names only
+std::string display_name(const HubGreenlet& g) {
+  if (!g.name().empty()) return g.name();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "Greenlet-%p", static_cast<const void*>(&g));
+  return buf;
+}
 
 void print_failure(const HubGreenlet& g, const std::exception_ptr& e) noexcept {
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
-    std::fprintf(stderr, "fern: greenlet '%s' failed: %s\n", g.name().c_str(), ex.what());
+    std::fprintf(stderr, "fern: greenlet '%s' failed: %s\n", display_name(g).c_str(), ex.what());
   } catch (...) {
-    std::fprintf(stderr, "fern: greenlet '%s' failed with a non-standard exception\n", g.name().c_str());
+    std::fprintf(stderr, "fern: greenlet '%s' failed with a non-standard exception\n", display_name(g).c_str());
   }
 }
 }  // namespace
 
 HubGreenlet::HubGreenlet(Hub& hub, const SpawnOptions& options)
     : Greenlet(&hub.greenlet(), options.greenlet), hub_(hub) {
-  set_name(options.name.empty() ? "Greenlet-" + std::to_string(++g_spawn_counter) : options.name);
+  // Default names are made only when printed: a spawn should not format a string.
+  if (!options.name.empty()) set_name(options.name);
   start_timer_.owner = this;
 }
 

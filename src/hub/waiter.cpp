@@ -23,7 +23,8 @@ bool Waiter::park(TimePoint deadline) {
   if (hub_->shutting_down()) throw GreenletExit();
   timed_out_ = false;
   if (!scheduled_ && deadline != TimePoint::max()) {
-    if (deadline <= Clock::now()) {
+    // The loop's cached clock is never ahead of the real one: a deadline it already passed is due.
+    if (deadline <= hub_->now()) {
       // Already due: still yield once, as a zero sleep does, but report the timeout.
       timed_out_ = true;
       wake();

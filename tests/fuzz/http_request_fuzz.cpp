@@ -60,7 +60,8 @@ std::size_t head_bytes(Headers fields) {
   return n;
 }
 
-std::string run(std::string_view input, const ParserLimits& limits, std::span<const std::size_t> cuts, bool eof) {
+std::string run(std::string_view input, const ParserLimits& limits, std::span<const std::size_t> cuts,
+                bool eof) {
   RequestParser parser(limits);
   return fern::http::testing::transcript(parser, input, cuts, eof, [&](ParseEvent event) {
     check(parser.buffered().size() <= input.size(), "buffered more than fed");
@@ -74,7 +75,8 @@ std::string run(std::string_view input, const ParserLimits& limits, std::span<co
     if (event == ParseEvent::message_complete) {
       check(parser.trailers().size() <= limits.max_header_count, "trailer count over the limit");
     }
-    if (event == ParseEvent::error) check(parser.error_status() >= 400 && parser.error_status() <= 505, "status");
+    if (event == ParseEvent::error)
+      check(parser.error_status() >= 400 && parser.error_status() <= 505, "status");
   });
 }
 

@@ -61,8 +61,8 @@ std::size_t head_bytes(Headers fields) {
   return n;
 }
 
-std::string run(std::string_view input, const ParserLimits& limits, std::span<const std::size_t> cuts, bool eof,
-                std::uint8_t methods) {
+std::string run(std::string_view input, const ParserLimits& limits, std::span<const std::size_t> cuts,
+                bool eof, std::uint8_t methods) {
   ResponseParser parser(limits);
   for (int i = 0; i < 4; ++i) {
     static constexpr const char* kMethods[] = {"GET", "HEAD", "CONNECT", "POST"};
@@ -81,7 +81,8 @@ std::string run(std::string_view input, const ParserLimits& limits, std::span<co
     if (event == ParseEvent::message_complete) {
       check(parser.trailers().size() <= limits.max_header_count, "trailer count over the limit");
     }
-    if (event == ParseEvent::error) check(parser.error_status() >= 400 && parser.error_status() <= 505, "status");
+    if (event == ParseEvent::error)
+      check(parser.error_status() >= 400 && parser.error_status() <= 505, "status");
   });
 }
 

@@ -4,8 +4,9 @@
 // touched (usually one), so a million of them fit in a few GiB.
 //
 // The price is the guard page: an overflow runs into the neighbouring stack instead of faulting.
-// Each dense stack starts with a canary that the greenlet layer checks whenever the greenlet
-// switches out or finishes, and the process aborts naming the greenlet before anyone else runs.
+// Each dense stack's bottom 64 bytes are a canary (kept at zero, so it costs no page) that the
+// greenlet layer checks whenever the greenlet switches out, aborting with the greenlet's name
+// before anyone else runs.
 // A frame that jumps clean over the canary is not caught; give such code a guarded stack.
 #pragma once
 

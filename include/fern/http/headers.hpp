@@ -33,8 +33,9 @@ class Headers {
   constexpr Headers(std::span<const HeaderField> fields) noexcept : fields_(fields) {}
   // Any contiguous container of fields (std::vector, std::array, a C array), viewed, not copied.
   template <std::ranges::contiguous_range Fields>
-    requires std::same_as<std::ranges::range_value_t<Fields>, HeaderField>
-  constexpr Headers(const Fields& fields) noexcept : fields_(std::ranges::data(fields), std::ranges::size(fields)) {}
+  requires std::same_as<std::ranges::range_value_t<Fields>, HeaderField>
+  constexpr Headers(const Fields& fields) noexcept
+      : fields_(std::ranges::data(fields), std::ranges::size(fields)) {}
   constexpr Headers(std::initializer_list<HeaderField> fields) noexcept
       : fields_(fields.begin(), fields.size()) {}
 

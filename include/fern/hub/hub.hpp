@@ -131,6 +131,8 @@ class Hub {
   std::vector<ReadyItem> running_;  // the batch being run; swapped with ready_ each turn
   std::shared_ptr<detail::HubInbox> inbox_;
   std::size_t external_refs_ = 0;
+  static constexpr unsigned kPollEveryBusyTurns = 32;
+  unsigned busy_turns_ = 0;
   IntrusiveList<HubResident> residents_;
   bool shutting_down_ = false;
 };

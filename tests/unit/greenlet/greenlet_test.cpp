@@ -327,7 +327,7 @@ TEST(GreenletDeathTest, DenseOverflowIsCaughtByTheCanary) {
               // Scribble over the bottom of this greenlet's own dense stack, as a runaway
               // recursion would, then switch out.
               auto* bottom = reinterpret_cast<volatile char*>(Greenlet::current()->stack().base);
-              bottom[8] = 0;
+              bottom[8] = 0x5a;
               Greenlet::current()->parent()->switch_to();
             },
             nullptr, GreenletOptions{context::kDefaultStackSize, StackMode::dense});

@@ -39,8 +39,8 @@ inline void append_fields(std::string& out, std::string_view prefix, Headers fie
 
 inline std::string start_line(const RequestParser& p) {
   RequestHead h = p.request();
-  return std::string(h.method) + " " + std::string(h.target) + " HTTP/" + std::to_string(h.version.major) + "." +
-         std::to_string(h.version.minor);
+  return std::string(h.method) + " " + std::string(h.target) + " HTTP/" + std::to_string(h.version.major) +
+         "." + std::to_string(h.version.minor);
 }
 
 inline std::string start_line(const ResponseParser& p) {
@@ -86,7 +86,8 @@ class Transcriber {
         case ParseEvent::message_complete: on_complete(); break;
         case ParseEvent::closed: return end("= closed\n");
         case ParseEvent::error:
-          return end("= error " + parser_.error().message() + " " + std::to_string(parser_.error_status()) + "\n");
+          return end("= error " + parser_.error().message() + " " + std::to_string(parser_.error_status()) +
+                     "\n");
       }
     }
   }

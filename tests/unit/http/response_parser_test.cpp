@@ -2,10 +2,10 @@
 // (1xx, 204, 304), bodies that end at close, upgrades, malformed responses, and a real nginx
 // answering pipelined requests on one connection.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>

@@ -1,0 +1,263 @@
+#include "fern/driver/uring_driver.hpp"
+
+#include <liburing.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <string>
+
+#include "../wait_list.hpp"
+#include "fern/base/error.hpp"
+
+namespace fern {
+namespace {
+
+// user_data: (sequence << 32) | fd for polls. The special tokens have sequence 0 (never issued to a
+// poll) and a low half that is no valid descriptor; liburing's own LIBURING_UDATA_TIMEOUT (all ones)
+// reads as fd -1 and is ignored the same way.
+constexpr std::uint64_t kWakeToken = 0xfffffffdu;
+constexpr std::uint64_t kCancelToken = 0xfffffffeu;
+constexpr unsigned kCompletionEntries = 4096;
+constexpr unsigned kReapBatch = 128;
+
+std::uint64_t token(int fd, std::uint32_t seq) {
+  return (static_cast<std::uint64_t>(seq) << 32) | static_cast<std::uint32_t>(fd);
+}
+
+unsigned poll_mask(int dir) { return dir == 0 ? POLLIN | POLLRDHUP : POLLOUT; }
+std::uint32_t event_of(int dir) { return dir == 0 ? io_events::readable : io_events::writable; }
+
+[[noreturn]] void throw_unavailable(int rc) {
+  std::string what =
+      "fern: io_uring is not available (io_uring_queue_init failed: " + std::string(std::strerror(-rc)) +
+      "; kernel.io_uring_disabled, a seccomp filter or RLIMIT_MEMLOCK may forbid it); use FERN_DRIVER=epoll";
+  throw std::system_error(std::error_code(-rc, std::system_category()), what);
+}
+
+}  // namespace
+
+struct UringDriver::FdState {
+  detail::WaitList waits;
+  std::uint32_t seq = 0;        // the last sequence number issued for this descriptor number
+  std::uint32_t armed[2] = {};  // the poll in flight per direction (its sequence), 0 for none
+};
+
+UringDriver::UringDriver(unsigned entries) : ring_(std::make_unique<io_uring>()) {
+  io_uring_params params{};
+  // A larger completion ring than the default (2x entries): a turn that wakes a thousand waits
+  // should not spill completions into the kernel's overflow list.
+  params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+  params.cq_entries = kCompletionEntries;
+  int rc = io_uring_queue_init_params(entries, ring_.get(), &params);
+  if (rc == -EINVAL) {  // a kernel before 5.18 does not know SUBMIT_ALL
+    params = io_uring_params{};
+    params.flags = IORING_SETUP_CQSIZE;
+    params.cq_entries = kCompletionEntries;
+    rc = io_uring_queue_init_params(entries, ring_.get(), &params);
+  }
+  if (rc < 0) throw_unavailable(rc);
+  skip_cancel_cqe_ = (params.features & IORING_FEAT_CQE_SKIP) != 0;
+  // Blocking on purpose: io_uring completes a read of an O_NONBLOCK file with -EAGAIN instead of
+  // waiting for it. The writers never block (the counter cannot near its limit).
+  wakefd_ = ::eventfd(0, EFD_CLOEXEC);
+  if (wakefd_ < 0) {
+    io_uring_queue_exit(ring_.get());
+    throw_errno("fern: eventfd");
+  }
+  arm_wake();
+  io_uring_submit(ring_.get());
+}
+
+UringDriver::~UringDriver() {
+  io_uring_queue_exit(ring_.get());  // cancels what is in flight, the eventfd read included
+  ::close(wakefd_);
+}
+
+UringDriver::FdState& UringDriver::state(int fd) {
+  if (fd < 0) throw_error(Errc::invalid_argument, "fern: waiting on a negative file descriptor");
+  if (static_cast<std::size_t>(fd) >= fds_.size()) fds_.resize(static_cast<std::size_t>(fd) + 64);
+  return fds_[static_cast<std::size_t>(fd)];
+}
+
+UringDriver::FdState* UringDriver::find(int fd) noexcept {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return nullptr;
+  return &fds_[static_cast<std::size_t>(fd)];
+}
+
+// A free submission slot; a full ring is flushed to the kernel first (rare: the ring is flushed on
+// every turn of the loop).
+io_uring_sqe* UringDriver::next_sqe() noexcept {
+  io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
+  if (!sqe) {
+    io_uring_submit(ring_.get());
+    sqe = io_uring_get_sqe(ring_.get());
+  }
+  return sqe;
+}
+
+void UringDriver::arm_wake() noexcept {
+  io_uring_sqe* sqe = next_sqe();
+  if (!sqe) return;  // retried by the next poll()
+  io_uring_prep_read(sqe, wakefd_, &wake_buffer_, sizeof wake_buffer_, 0);
+  io_uring_sqe_set_data64(sqe, kWakeToken);
+  wake_armed_ = true;
+}
+
+bool UringDriver::arm_poll(int fd, FdState& st, Direction dir) noexcept {
+  io_uring_sqe* sqe = next_sqe();
+  if (!sqe) return false;
+  if (++st.seq == 0) ++st.seq;  // 0 means "none"
+  io_uring_prep_poll_add(sqe, fd, poll_mask(dir));
+  io_uring_sqe_set_data64(sqe, token(fd, st.seq));
+  st.armed[dir] = st.seq;
+  return true;
+}
+
+// Forgets the direction's poll at once (its completion, should it still arrive, no longer matches)
+// and asks the kernel to drop it, so it stops pinning the file.
+bool UringDriver::cancel_poll(int fd, FdState& st, Direction dir) noexcept {
+  io_uring_sqe* sqe = next_sqe();
+  if (!sqe) return false;  // left armed: it completes in due course and is then ignored
+  io_uring_prep_poll_remove(sqe, token(fd, st.armed[dir]));
+  io_uring_sqe_set_data64(sqe, kCancelToken);
+  if (skip_cancel_cqe_) io_uring_sqe_set_flags(sqe, IOSQE_CQE_SKIP_SUCCESS);
+  st.armed[dir] = 0;
+  return true;
+}
+
+// Makes the polls in flight match what the fd's waits want: arms a missing direction, cancels one
+// nobody waits for. False when a needed poll could not be queued.
+bool UringDriver::sync_polls(int fd, FdState& st) noexcept {
+  std::uint32_t wanted = st.waits.wanted();
+  bool ok = true;
+  for (Direction dir : {read_dir, write_dir}) {
+    bool want = (wanted & event_of(dir)) != 0;
+    if (want && !st.armed[dir]) {
+      ok &= arm_poll(fd, st, dir);
+    } else if (!want && st.armed[dir]) {
+      cancel_poll(fd, st, dir);
+    }
+  }
+  return ok;
+}
+
+bool UringDriver::start_wait(IoWait& w) {
+  FdState& st = state(w.fd);
+  st.waits.link(w);
+  ++waiting_;
+  if (!sync_polls(w.fd, st)) {
+    st.waits.unlink(w);
+    --waiting_;
+    sync_polls(w.fd, st);
+    throw_error(Errc::resource_exhausted, "fern: the io_uring submission queue is full");
+  }
+  return true;  // level-triggered: a poll armed on a ready fd completes at once
+}
+
+void UringDriver::stop_wait(IoWait& w) noexcept {
+  if (!w.linked) return;
+  FdState& st = fds_[static_cast<std::size_t>(w.fd)];
+  st.waits.unlink(w);
+  --waiting_;
+  sync_polls(w.fd, st);
+}
+
+void UringDriver::poll(Duration timeout) {
+  if (!wake_armed_) arm_wake();
+  io_uring* ring = ring_.get();
+  int rc = 0;
+  if (timeout == Duration::zero()) {
+    if (io_uring_sq_ready(ring) > 0) rc = io_uring_submit(ring);
+  } else if (timeout == kForever) {
+    rc = io_uring_submit_and_wait(ring, 1);
+  } else {
+    // One io_uring_enter submits what this turn queued and waits, with a nanosecond timeout.
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+    __kernel_timespec ts{ns / 1000000000, ns % 1000000000};
+    io_uring_cqe* cqe = nullptr;
+    rc = io_uring_submit_and_wait_timeout(ring, &cqe, 1, &ts, nullptr);
+  }
+  if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
+    throw std::system_error(std::error_code(-rc, std::system_category()), "fern: io_uring_enter");
+  }
+  reap();
+}
+
+void UringDriver::reap() noexcept {
+  io_uring_cqe* batch[kReapBatch];
+  struct Completion {
+    std::uint64_t user_data;
+    int res;
+  } done[kReapBatch];
+  for (;;) {
+    // Copy the batch out and hand the slots back before acting on it: completing a wait may queue
+    // submissions, which may flush the ring.
+    unsigned n = io_uring_peek_batch_cqe(ring_.get(), batch, kReapBatch);
+    if (n == 0) return;
+    for (unsigned i = 0; i < n; ++i) done[i] = {batch[i]->user_data, batch[i]->res};
+    io_uring_cq_advance(ring_.get(), n);
+    for (unsigned i = 0; i < n; ++i) complete(done[i].user_data, done[i].res);
+  }
+}
+
+void UringDriver::complete(std::uint64_t user_data, int res) noexcept {
+  if (user_data == kWakeToken) {
+    wake_armed_ = false;
+    wake_pending_.store(false, std::memory_order_release);
+    arm_wake();
+    return;
+  }
+  int fd = static_cast<int>(static_cast<std::uint32_t>(user_data));
+  auto seq = static_cast<std::uint32_t>(user_data >> 32);
+  FdState* st = find(fd);
+  if (!st || seq == 0) return;  // a cancellation's own result, or liburing's timeout
+  Direction dir;
+  if (seq == st->armed[read_dir]) {
+    dir = read_dir;
+  } else if (seq == st->armed[write_dir]) {
+    dir = write_dir;
+  } else {
+    return;  // cancelled, or armed for a descriptor since closed: stale
+  }
+  st->armed[dir] = 0;
+  std::size_t woken;
+  if (res >= 0) {
+    woken = st->waits.complete(detail::ready_from_revents(static_cast<unsigned>(res)), {});
+  } else if (res == -ECANCELED) {
+    woken = 0;  // dropped by the kernel itself; sync_polls arms it again if needed
+  } else {
+    // -EBADF: the descriptor was closed behind the driver's back. Anything else is as final.
+    woken = st->waits.complete(event_of(dir), std::error_code(-res, std::system_category()));
+  }
+  waiting_ -= woken;
+  if (!sync_polls(fd, *st)) {
+    waiting_ -= st->waits.complete(detail::kAllEvents, make_error_code(Errc::resource_exhausted));
+  }
+}
+
+void UringDriver::wake() noexcept {
+  if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
+  std::uint64_t one = 1;
+  ssize_t r = ::write(wakefd_, &one, sizeof one);
+  (void)r;  // EAGAIN means the counter is already non-zero: the hub will wake anyway
+}
+
+// Fails the fd's waits with Errc::closed and cancels its polls at once rather than at the next turn:
+// an armed poll holds a reference to the file, which would keep a closed socket open meanwhile.
+void UringDriver::drop_fd(int fd) noexcept {
+  FdState* st = find(fd);
+  if (!st) return;
+  waiting_ -= st->waits.complete(detail::kAllEvents, make_error_code(Errc::closed));
+  if (!st->armed[read_dir] && !st->armed[write_dir]) return;
+  sync_polls(fd, *st);
+  io_uring_submit(ring_.get());
+}
+
+void UringDriver::close_fd(int fd) noexcept { drop_fd(fd); }
+
+void UringDriver::forget_fd(int fd) noexcept { drop_fd(fd); }
+
+}  // namespace fern

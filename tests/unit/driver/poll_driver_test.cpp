@@ -1,0 +1,52 @@
+#include "fern/driver/poll_driver.hpp"
+
+#include "driver_conformance.hpp"
+
+namespace fern::driver_testing {
+namespace {
+
+INSTANTIATE_TEST_SUITE_P(Poll, DriverConformance, ::testing::Values(DriverKind::poll));
+
+class PollDriverTest : public DriverConformance {};
+INSTANTIATE_TEST_SUITE_P(Poll, PollDriverTest, ::testing::Values(DriverKind::poll));
+
+TEST(PollDriver, MadeByTheFactory) { EXPECT_EQ(make_driver(DriverKind::poll)->kind(), DriverKind::poll); }
+
+// A descriptor closed with plain close() while a greenlet waits on it: poll(2) reports POLLNVAL,
+// and the wait must end with EBADF rather than spin or hang.
+TEST_P(PollDriverTest, DescriptorClosedBehindItsBackFailsTheWait) {
+  auto sp = socket_pair();
+  auto waiter = spawn([&] { return wait_result(sp->fd[0], io_events::readable); });
+  let_the_driver_poll();
+  ::close(sp->fd[0]);
+  EXPECT_EQ(waiter.get(), std::errc::bad_file_descriptor);
+  adopt_fd(sp->fd[0]);
+  sp->fd[0] = -1;
+}
+
+// Waits come and go across many slots (the pollfd array keeps holes and compacts them); the
+// descriptors still waited on must keep their slots' meaning throughout.
+TEST_P(PollDriverTest, SlotsSurviveChurnAndCompaction) {
+  std::vector<std::unique_ptr<FdPair>> pairs;
+  for (int i = 0; i < 300; ++i) pairs.push_back(socket_pair());
+  std::vector<GreenletRef<std::string>> keepers;
+  for (int i = 0; i < 300; i += 50) {
+    int fd = pairs[i]->fd[0];
+    keepers.push_back(spawn([fd] { return read_some(fd); }));
+  }
+  for (int round = 0; round < 5; ++round) {
+    std::vector<GreenletRef<std::error_code>> brief;
+    for (int i = 0; i < 300; ++i) {
+      if (i % 50 == 0) continue;
+      int fd = pairs[i]->fd[0];
+      brief.push_back(spawn([fd] { return wait_result(fd, io_events::readable, 1ms); }));
+    }
+    for (auto& b : brief) EXPECT_EQ(b.get(), Errc::timed_out);
+  }
+  EXPECT_EQ(hub_->driver().waiting(), keepers.size());
+  for (int i = 0; i < 300; i += 50) write_all(pairs[i]->fd[1], std::to_string(i));
+  for (std::size_t k = 0; k < keepers.size(); ++k) EXPECT_EQ(keepers[k].get(), std::to_string(k * 50));
+}
+
+}  // namespace
+}  // namespace fern::driver_testing
