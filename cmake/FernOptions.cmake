@@ -10,6 +10,12 @@ if(FERN_SANITIZE)
   add_compile_definitions(FERN_ASAN=1)
 endif()
 
+# In a fuzz build every library is instrumented for coverage, so a fuzzer sees inside the code it
+# drives, not only its own harness.
+if(FERN_BUILD_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 # fern_add_layer(<name> SOURCES ... DEPENDS ...): one static library per layer, public headers under
 # include/fern/<name>/.
 function(fern_add_layer name)

@@ -34,6 +34,7 @@
 #include <system_error>
 
 #include "fern/base/clock.hpp"
+#include "fern/base/error.hpp"
 #include "fern/hub/hub.hpp"
 #include "fern/hub/io_wait.hpp"
 #include "fern/hub/sleep.hpp"

@@ -13,11 +13,23 @@ constexpr std::size_t kStacksPerRegion = 2048;
 // The canary is the bottom 64 bytes left at zero: a fresh anonymous page reads as zeros without
 // being backed (reading maps the kernel's shared zero page), so checking it costs no resident memory,
 // where writing a pattern would cost a second page per greenlet.
-constexpr std::size_t kCanaryWords = 8;
+constexpr std::size_t kCanaryWords = kDenseCanaryWords;
+
+// The thread's own pool, and whether it is gone: both trivially destructible, so they stay readable
+// through the rest of thread exit.
+constinit thread_local DenseStackPool* t_local_pool = nullptr;
+constinit thread_local bool t_local_pool_gone = false;
 
 }  // namespace
 
 DenseStackPool::~DenseStackPool() {
+  if (this == t_local_pool) {
+    t_local_pool_gone = true;
+    t_local_pool = nullptr;
+    // Something still holds one of our stacks (a greenlet object living in its own stack, kept by
+    // a reference that dies later in thread exit): the memory must stay valid.
+    if (out_ != 0) return;
+  }
   for (Stack& r : regions_) unmap_stack(r);
 }
 
@@ -26,14 +38,6 @@ void DenseStackPool::write_canary(const Stack& stack) noexcept {
   for (std::size_t i = 0; i < kCanaryWords; ++i) {
     if (words[i] != 0) words[i] = 0;  // only a stack that overflowed before was ever written here
   }
-}
-
-bool DenseStackPool::canary_intact(const Stack& stack) noexcept {
-  const auto* words = reinterpret_cast<const volatile std::uint64_t*>(stack.base);
-  for (std::size_t i = 0; i < kCanaryWords; ++i) {
-    if (words[i] != 0) return false;
-  }
-  return true;
 }
 
 Stack DenseStackPool::acquire() {
@@ -52,6 +56,7 @@ Stack DenseStackPool::acquire() {
     base = next_;
     next_ += kDenseStackSize;
   }
+  ++out_;
   Stack s;
   s.base = base;
   s.size = kDenseStackSize;
@@ -64,6 +69,7 @@ Stack DenseStackPool::acquire() {
 }
 
 void DenseStackPool::release(Stack stack) noexcept {
+  --out_;
   try {
     free_.push_back(stack.base);
   } catch (...) {
@@ -73,7 +79,13 @@ void DenseStackPool::release(Stack stack) noexcept {
 
 DenseStackPool& DenseStackPool::local() {
   static thread_local DenseStackPool pool;
+  t_local_pool = &pool;
   return pool;
+}
+
+void DenseStackPool::release_local(Stack stack) noexcept {
+  if (t_local_pool_gone) return;
+  local().release(stack);
 }
 
 }  // namespace fern::context

@@ -33,6 +33,42 @@ fern_context_jump:
     .cfi_endproc
     .size fern_context_jump, .-fern_context_jump
 
+/* fern_context_switch: the same save and restore as fern_context_jump, but it ends by popping the
+ * target's return address and jumping to it instead of `ret`. The greenlet layer inlines its switch
+ * into the caller, so the two sides of a switch resume at different places: a `ret` there is always
+ * mispredicted (the return-stack buffer holds the other side's address), while the indirect `jmp`
+ * is predicted from branch history. Saved frames are the same, so either entry resumes either. */
+    .globl fern_context_switch
+    .type fern_context_switch, @function
+    .align 16
+fern_context_switch:
+    .cfi_startproc
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    leaq -8(%rsp), %rsp
+    stmxcsr (%rsp)
+    fnstcw 4(%rsp)
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    ldmxcsr (%rsp)
+    fldcw 4(%rsp)
+    leaq 8(%rsp), %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    popq %rcx
+    movq %rdx, %rax
+    jmp *%rcx
+    .cfi_endproc
+    .size fern_context_switch, .-fern_context_switch
+
 /* First instructions of a fresh context: r12 holds the entry function, r13 its argument, and rax
  * the value passed by the jump. The stack is 16-byte aligned here, as the call needs. */
     .globl fern_context_trampoline

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "fern/context/stack.hpp"
@@ -18,6 +19,8 @@
 namespace fern::context {
 
 inline constexpr std::size_t kDenseStackSize = 32 * 1024;
+// The canary: the bottom 64 bytes of each dense stack, left at zero.
+inline constexpr std::size_t kDenseCanaryWords = 8;
 
 class DenseStackPool {
  public:
@@ -31,10 +34,21 @@ class DenseStackPool {
   void release(Stack stack) noexcept;
   std::size_t regions() const noexcept { return regions_.size(); }
 
-  // True while the canary at the bottom of `stack` is untouched.
-  static bool canary_intact(const Stack& stack) noexcept;
+  // True while the canary at the bottom of `stack` is untouched. Inline: every switch out of a
+  // dense greenlet checks it.
+  static bool canary_intact(const Stack& stack) noexcept {
+    const auto* words = reinterpret_cast<const volatile std::uint64_t*>(stack.base);
+    std::uint64_t any = 0;
+    for (std::size_t i = 0; i < kDenseCanaryWords; ++i) any |= words[i];
+    return any == 0;
+  }
 
+  // The calling thread's pool. Its regions outlive it while any of its stacks is still out (an
+  // object placed in a stack may be released after the thread's pools are gone).
   static DenseStackPool& local();
+  // Returns `stack` to the calling thread's pool; after that pool is destroyed, keeps it (the
+  // region is never unmapped then).
+  static void release_local(Stack stack) noexcept;
 
  private:
   static void write_canary(const Stack& stack) noexcept;
@@ -43,6 +57,7 @@ class DenseStackPool {
   std::vector<char*> free_;
   char* next_ = nullptr;  // bump allocation within the newest region
   char* end_ = nullptr;
+  std::size_t out_ = 0;  // stacks acquired and not released
 };
 
 }  // namespace fern::context

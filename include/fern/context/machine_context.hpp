@@ -18,6 +18,9 @@ extern "C" {
 // Saves the current context at *save_sp and resumes target_sp; returns the `value` passed by
 // whoever later resumes this context.
 void* fern_context_jump(void** save_sp, void* target_sp, void* value) noexcept;
+// The same switch, ending in `pop; jmp` instead of `ret` (as Boost's jump_fcontext does): for call
+// sites inlined into different callers, where a `ret` would always be mispredicted.
+void* fern_context_switch(void** save_sp, void* target_sp, void* value) noexcept;
 }
 
 namespace fern::context {
@@ -32,6 +35,11 @@ void* make_context(void* stack_top, EntryFn entry, void* arg) noexcept;
 
 inline void* jump(void** save_sp, void* target_sp, void* value) noexcept {
   return fern_context_jump(save_sp, target_sp, value);
+}
+
+// Like jump, for switches inlined at many call sites (the greenlet layer's switch_to).
+inline void* switch_context(void** save_sp, void* target_sp, void* value) noexcept {
+  return fern_context_switch(save_sp, target_sp, value);
 }
 
 }  // namespace fern::context

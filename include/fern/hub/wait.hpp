@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <initializer_list>
 #include <limits>
 #include <span>
 #include <vector>
@@ -17,6 +18,11 @@ namespace fern {
 
 std::vector<Waitable*> wait(std::span<Waitable* const> objects, Duration timeout = kForever,
                             std::size_t count = std::numeric_limits<std::size_t>::max());
+// fern::wait({&event, greenlet.get_pointer()})
+inline std::vector<Waitable*> wait(std::initializer_list<Waitable*> objects, Duration timeout = kForever,
+                                   std::size_t count = std::numeric_limits<std::size_t>::max()) {
+  return wait(std::span<Waitable* const>(objects.begin(), objects.size()), timeout, count);
+}
 
 class IWait {
  public:

@@ -16,6 +16,9 @@ class WaitQueue {
   WaitQueue() = default;
   WaitQueue(const WaitQueue&) = delete;
   WaitQueue& operator=(const WaitQueue&) = delete;
+  // Greenlets still waiting get std::system_error(Errc::closed); notified ones that have not run
+  // yet are detached, so they never touch the destroyed queue.
+  ~WaitQueue();
 
   // Parks the current greenlet until notified; false when `deadline` passed first. Throws what
   // is thrown into the greenlet while it waits (kill, Timeout).
@@ -32,9 +35,11 @@ class WaitQueue {
  private:
   struct Entry : ListNode {
     Waiter* waiter = nullptr;
+    WaitQueue* queue = nullptr;  // null once the queue is gone
     bool notified = false;
   };
-  IntrusiveList<Entry> entries_;
+  IntrusiveList<Entry> entries_;   // waiting
+  IntrusiveList<Entry> notified_;  // notified, not yet resumed
 };
 
 }  // namespace fern

@@ -145,6 +145,11 @@ inline std::error_code wait_result(int fd, std::uint32_t events, Duration timeou
   return wait_fd(fd, events, deadline_after(timeout));
 }
 
+// Names instantiations by driver ("Uring/DriverConformance.X/uring"), not by the enum's bytes.
+inline std::string driver_name(const ::testing::TestParamInfo<DriverKind>& info) {
+  return std::string(to_string(info.param));
+}
+
 class DriverConformance : public ::testing::TestWithParam<DriverKind> {
  protected:
   void SetUp() override {

@@ -5,7 +5,7 @@
 namespace fern::driver_testing {
 namespace {
 
-INSTANTIATE_TEST_SUITE_P(Epoll, DriverConformance, ::testing::Values(DriverKind::epoll));
+INSTANTIATE_TEST_SUITE_P(Epoll, DriverConformance, ::testing::Values(DriverKind::epoll), driver_name);
 
 TEST(EpollDriver, MadeByTheFactory) { EXPECT_EQ(make_driver(DriverKind::epoll)->kind(), DriverKind::epoll); }
 

@@ -5,10 +5,10 @@
 namespace fern::driver_testing {
 namespace {
 
-INSTANTIATE_TEST_SUITE_P(Poll, DriverConformance, ::testing::Values(DriverKind::poll));
+INSTANTIATE_TEST_SUITE_P(Poll, DriverConformance, ::testing::Values(DriverKind::poll), driver_name);
 
 class PollDriverTest : public DriverConformance {};
-INSTANTIATE_TEST_SUITE_P(Poll, PollDriverTest, ::testing::Values(DriverKind::poll));
+INSTANTIATE_TEST_SUITE_P(Poll, PollDriverTest, ::testing::Values(DriverKind::poll), driver_name);
 
 TEST(PollDriver, MadeByTheFactory) { EXPECT_EQ(make_driver(DriverKind::poll)->kind(), DriverKind::poll); }
 

@@ -7,17 +7,20 @@
 namespace fern::driver_testing {
 namespace {
 
-INSTANTIATE_TEST_SUITE_P(Select, DriverConformance, ::testing::Values(DriverKind::select));
+INSTANTIATE_TEST_SUITE_P(Select, DriverConformance, ::testing::Values(DriverKind::select), driver_name);
 
 class SelectDriverTest : public DriverConformance {};
-INSTANTIATE_TEST_SUITE_P(Select, SelectDriverTest, ::testing::Values(DriverKind::select));
+INSTANTIATE_TEST_SUITE_P(Select, SelectDriverTest, ::testing::Values(DriverKind::select), driver_name);
 
-TEST(SelectDriver, MadeByTheFactory) { EXPECT_EQ(make_driver(DriverKind::select)->kind(), DriverKind::select); }
+TEST(SelectDriver, MadeByTheFactory) {
+  EXPECT_EQ(make_driver(DriverKind::select)->kind(), DriverKind::select);
+}
 
 TEST_P(SelectDriverTest, DescriptorAboveFdSetsizeIsAClearError) {
   rlimit limit{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
-  if (limit.rlim_cur <= FD_SETSIZE + 10) GTEST_SKIP() << "RLIMIT_NOFILE too low to open fd " << FD_SETSIZE + 10;
+  if (limit.rlim_cur <= FD_SETSIZE + 10)
+    GTEST_SKIP() << "RLIMIT_NOFILE too low to open fd " << FD_SETSIZE + 10;
   auto sp = socket_pair();
   int high = ::fcntl(sp->fd[0], F_DUPFD_CLOEXEC, FD_SETSIZE + 10);
   ASSERT_GE(high, FD_SETSIZE);

@@ -5,10 +5,10 @@
 namespace fern::driver_testing {
 namespace {
 
-INSTANTIATE_TEST_SUITE_P(Uring, DriverConformance, ::testing::Values(DriverKind::uring));
+INSTANTIATE_TEST_SUITE_P(Uring, DriverConformance, ::testing::Values(DriverKind::uring), driver_name);
 
 class UringDriverTest : public DriverConformance {};
-INSTANTIATE_TEST_SUITE_P(Uring, UringDriverTest, ::testing::Values(DriverKind::uring));
+INSTANTIATE_TEST_SUITE_P(Uring, UringDriverTest, ::testing::Values(DriverKind::uring), driver_name);
 
 TEST(UringDriver, RefusalIsAClearError) {
   // More submission entries than the kernel allows (32768): the same path a disabled io_uring

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <vector>
 
+#include "fern/base/error.hpp"
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/spawn.hpp"
 
@@ -53,6 +55,37 @@ TEST(WaitQueue, NotifiedThenKilledPassesTheNotificationOn) {
   joinall({first, second}, 1s);
   EXPECT_TRUE(first->killed());
   EXPECT_TRUE(second_woke);
+}
+
+}  // namespace
+}  // namespace fern
+
+namespace fern {
+namespace {
+
+TEST(WaitQueue, DestroyedWhileNotifiedGreenletIsKilled) {
+  auto q = std::make_unique<WaitQueue>();
+  auto g = spawn([&] { q->wait(); });
+  sleep(0ms);
+  q->notify_one();
+  g->kill(nullptr, false);  // it will unwind after the queue is gone
+  q.reset();
+  EXPECT_TRUE(g->join(1s));
+}
+
+TEST(WaitQueue, DestroyedWhileGreenletsWaitFailsThemWithClosed) {
+  auto q = std::make_unique<WaitQueue>();
+  auto g = spawn([&] {
+    try {
+      q->wait();
+    } catch (const std::system_error& e) {
+      return e.code() == Errc::closed;
+    }
+    return false;
+  });
+  sleep(0ms);
+  q.reset();
+  EXPECT_TRUE(g.get());
 }
 
 }  // namespace

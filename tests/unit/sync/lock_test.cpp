@@ -6,6 +6,7 @@
 #include <chrono>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "fern/hub/sleep.hpp"
@@ -35,6 +36,27 @@ TEST(Lock, ExcludesOtherGreenlets) {
   EXPECT_EQ(most, 1);
   EXPECT_EQ(done, 30);
   EXPECT_FALSE(lock.locked());
+}
+
+TEST(Lock, AReleasedLockGoesToTheWaiterNotBackToAGreedyHolder) {
+  Lock lock;
+  std::vector<std::string> log;
+  auto greedy = spawn([&] {
+    for (int i = 0; i < 3; ++i) {
+      lock.acquire();
+      log.push_back("greedy");
+      yield();
+      lock.release();  // and straight back to acquire(): the waiter must get it first
+    }
+  });
+  auto polite = spawn([&] {
+    yield();
+    lock.acquire();
+    log.push_back("polite");
+    lock.release();
+  });
+  joinall({greedy, polite});
+  EXPECT_EQ(log, (std::vector<std::string>{"greedy", "greedy", "polite", "greedy"}));
 }
 
 TEST(Lock, ReleasingAnUnlockedLockIsAnError) {

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -149,6 +151,37 @@ TEST(Semaphore, WorksWithStandardLockGuards) {
   EXPECT_FALSE(timed.owns_lock());
   s.release();
   EXPECT_TRUE(timed.try_lock_for(1ms));
+}
+
+// Many holders and waiters, some killed and some timing out at arbitrary points (a fixed seed):
+// whatever happens, every permit comes back and no reservation is left behind.
+TEST(Semaphore, KillsAndTimeoutsAtRandomNeverLeakPermits) {
+  constexpr std::size_t kPermits = 3;
+  Semaphore s(kPermits);
+  std::mt19937 rng(12345);
+  std::vector<GreenletRef<>> gs;
+  int held = 0, most = 0;
+  for (int i = 0; i < 300; ++i) {
+    const int work = static_cast<int>(rng() % 4);
+    const bool with_timeout = rng() % 3 == 0;
+    gs.push_back(spawn([&, work, with_timeout] {
+      if (with_timeout ? !s.acquire(std::chrono::microseconds(50)) : !s.acquire()) return;
+      std::lock_guard<Semaphore> release(s, std::adopt_lock);
+      most = std::max(most, ++held);
+      struct Leave {
+        int& held;
+        ~Leave() { --held; }
+      } leave{held};
+      for (int k = 0; k < work; ++k) yield();
+    }));
+    if (i % 7 == 0) yield();
+    if (rng() % 4 == 0) gs[rng() % gs.size()]->kill(nullptr, false);
+  }
+  joinall(gs);
+  EXPECT_LE(most, static_cast<int>(kPermits));
+  EXPECT_EQ(held, 0);
+  EXPECT_EQ(s.waiting(), 0u);
+  EXPECT_EQ(s.counter(), kPermits);
 }
 
 TEST(BoundedSemaphore, ReleaseAboveTheStartIsAnError) {

@@ -1,0 +1,47 @@
+#include "fern/hub/wait.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "fern/hub/sleep.hpp"
+#include "fern/hub/spawn.hpp"
+
+using namespace std::chrono_literals;
+
+namespace fern {
+namespace {
+
+TEST(Wait, ReturnsWhenCountAreReady) {
+  auto fast = spawn([] { sleep(1ms); });
+  auto slow = spawn([] { sleep(1h); });
+  auto done = wait({fast.get_pointer(), slow.get_pointer()}, kForever, 1);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0], static_cast<Waitable*>(fast.get_pointer()));
+  slow->kill();
+}
+
+TEST(Wait, TimeoutReturnsWhatIsReady) {
+  auto slow = spawn([] { sleep(1h); });
+  auto ready = spawn([] {});
+  sleep(0ms);
+  auto done = wait({slow.get_pointer(), ready.get_pointer()}, 2ms);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0], static_cast<Waitable*>(ready.get_pointer()));
+  slow->kill();
+}
+
+TEST(IWait, YieldsInCompletionOrder) {
+  auto third = spawn([] { sleep(6ms); });
+  auto first = spawn([] { sleep(1ms); });
+  auto second = spawn([] { sleep(3ms); });
+  Waitable* objs[] = {third.get_pointer(), first.get_pointer(), second.get_pointer()};
+  IWait it(objs);
+  EXPECT_EQ(it.next(), static_cast<Waitable*>(first.get_pointer()));
+  EXPECT_EQ(it.next(), static_cast<Waitable*>(second.get_pointer()));
+  EXPECT_EQ(it.next(), static_cast<Waitable*>(third.get_pointer()));
+  EXPECT_EQ(it.next(), nullptr);
+}
+
+}  // namespace
+}  // namespace fern
