@@ -24,9 +24,17 @@ double fern_raw_jump(long switches);
 // fern: create a greenlet, switch into it, it returns, destroy it.
 double fern_spawn_finish(StackMode mode, long ops);
 
+// How the parked greenlets of an RSS sample are made.
+enum class ParkedKind {
+  guarded,        // new Greenlet, guarded pooled stack
+  dense_heap,     // new Greenlet with StackMode::dense: object on the heap, stack in a dense region
+  dense,          // Greenlet::make_dense: the object at the top of its own dense stack
+  spawned_dense,  // spawn_with a dense mode, parked in Event::wait on the hub
+};
+
 // Child-process entry: parks `count` greenlets and prints "<rss bytes> <page-table bytes>" per
 // greenlet. Returns the process exit status.
-int fern_parked_rss_child(StackMode mode, long count);
+int fern_parked_rss_child(ParkedKind kind, long count);
 
 #ifdef FERN_BENCH_HAVE_BOOST
 // Boost.Context's raw fcontext (jump_fcontext) ping-pong.

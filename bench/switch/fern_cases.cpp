@@ -13,6 +13,9 @@
 #include "cases.hpp"
 #include "fern/context/machine_context.hpp"
 #include "fern/context/stack.hpp"
+#include "fern/hub/sleep.hpp"
+#include "fern/hub/spawn.hpp"
+#include "fern/sync/event.hpp"
 
 namespace fern::bench {
 
@@ -107,33 +110,84 @@ long page_table_bytes() {
 
 }  // namespace
 
-int fern_parked_rss_child(StackMode mode, long count) {
-  const GreenletOptions options{context::kDefaultStackSize, mode};
-  Greenlet* main = Greenlet::current();
-  {
-    Greenlet warm([] {}, nullptr, options);  // per-thread state and the first region, not per greenlet
-    warm.switch_to();
-  }
-  std::vector<std::unique_ptr<Greenlet>> parked;
-  parked.reserve(static_cast<std::size_t>(count));
-  const long rss_before = resident_bytes();
-  const long pte_before = page_table_bytes();
-  try {
-    for (long i = 0; i < count; ++i) {
-      parked.push_back(std::make_unique<Greenlet>([main] { main->switch_to(); }, nullptr, options));
-      parked.back()->switch_to();
-    }
-  } catch (const std::system_error& e) {
-    std::printf("error after %zu greenlets: %s\n", parked.size(), e.what());
-    std::fflush(stdout);
-    std::_Exit(2);
-  }
+namespace {
+
+void print_per_greenlet(long rss_before, long pte_before, long count) {
   const double rss = static_cast<double>(resident_bytes() - rss_before) / static_cast<double>(count);
   const double pte = static_cast<double>(page_table_bytes() - pte_before) / static_cast<double>(count);
   std::printf("%.1f %.1f\n", rss, pte);
   std::fflush(stdout);
+}
+
+[[noreturn]] void die_after(std::size_t made, const std::exception& e) {
+  std::printf("error after %zu greenlets: %s\n", made, e.what());
+  std::fflush(stdout);
+  std::_Exit(2);
+}
+
+// Raw greenlets, each switched into once and parked in a switch back to main. The handles'
+// storage is touched before the baseline: it is the caller's, not the greenlet's.
+template <class Handle, class Make>
+int park_raw(long count, Make make) {
+  Greenlet* main = Greenlet::current();
+  make([main] { main->switch_to(); })->switch_to();  // warm-up: thread state and the first region
+  std::vector<Handle> parked(static_cast<std::size_t>(count));
+  const long rss_before = resident_bytes();
+  const long pte_before = page_table_bytes();
+  std::size_t made = 0;
+  try {
+    for (; made < parked.size(); ++made) {
+      parked[made] = make([main] { main->switch_to(); });
+      parked[made]->switch_to();
+    }
+  } catch (const std::system_error& e) {
+    die_after(made, e);
+  }
+  print_per_greenlet(rss_before, pte_before, count);
   // Unwinding a million parked greenlets measures nothing; the process ends here.
   std::_Exit(0);
+}
+
+// Spawned greenlets parked in Event::wait, started in batches so the hub's ready queue stays small.
+int park_spawned(long count) {
+  const SpawnOptions options{"", GreenletOptions{context::kDenseStackSize, StackMode::dense}};
+  Event never;
+  spawn_with(options, [&never] { never.wait(); });
+  fern::sleep(Duration::zero());  // warm-up: the hub, its stack and the first region
+  const long rss_before = resident_bytes();
+  const long pte_before = page_table_bytes();
+  constexpr long kBatch = 1000;
+  long made = 0;
+  try {
+    while (made < count) {
+      for (long i = 0; i < kBatch && made < count; ++i, ++made)
+        spawn_with(options, [&never] { never.wait(); });
+      fern::sleep(Duration::zero());
+    }
+  } catch (const std::system_error& e) {
+    die_after(static_cast<std::size_t>(made), e);
+  }
+  print_per_greenlet(rss_before, pte_before, count);
+  std::_Exit(0);
+}
+
+}  // namespace
+
+int fern_parked_rss_child(ParkedKind kind, long count) {
+  switch (kind) {
+    case ParkedKind::guarded:
+    case ParkedKind::dense_heap: {
+      const GreenletOptions options{context::kDefaultStackSize,
+                                    kind == ParkedKind::guarded ? StackMode::guarded : StackMode::dense};
+      return park_raw<std::unique_ptr<Greenlet>>(count, [options](auto body) {
+        return std::make_unique<Greenlet>(std::move(body), nullptr, options);
+      });
+    }
+    case ParkedKind::dense:
+      return park_raw<Greenlet::Ptr>(count, [](auto body) { return Greenlet::make_dense(std::move(body)); });
+    case ParkedKind::spawned_dense: return park_spawned(count);
+  }
+  return 2;
 }
 
 }  // namespace fern::bench

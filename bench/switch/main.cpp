@@ -3,7 +3,8 @@
 // alternating rounds (BENCH.md). Usage:
 //
 //   bench_switch [--quick] [--rounds N] [--python PATH] [--peer SCRIPT] [--markdown FILE]
-//   bench_switch --rss-child guarded|dense COUNT      (internal: one fresh process per RSS sample)
+//   bench_switch --rss-child KIND COUNT      (internal: one fresh process per RSS sample; KIND is
+//                                            guarded, dense, dense_heap or spawned_dense)
 //
 // Prints the machine line, a table per operation, RATIO lines (peer / fern, bigger is better for
 // fern), TARGET lines for the goals of the greenlet layer, and writes the tables to --markdown.
@@ -245,6 +246,8 @@ struct RssSection {
   Section section;
   std::shared_ptr<std::vector<double>> guarded_pte = std::make_shared<std::vector<double>>();
   std::shared_ptr<std::vector<double>> dense_pte = std::make_shared<std::vector<double>>();
+  std::shared_ptr<std::vector<double>> dense_heap_pte = std::make_shared<std::vector<double>>();
+  std::shared_ptr<std::vector<double>> spawned_pte = std::make_shared<std::vector<double>>();
 };
 
 RssSection rss_section(const Options& o, const PythonPeer& py, long count) {
@@ -258,7 +261,14 @@ RssSection rss_section(const Options& o, const PythonPeer& py, long count) {
   if (guarded_fits) {
     s.rows.push_back(fern_rss_row("fern", "fern::Greenlet, guarded stacks", "guarded", count, r.guarded_pte));
   }
-  s.rows.push_back(fern_rss_row("fern_dense", "fern::Greenlet, dense stacks", "dense", count, r.dense_pte));
+  s.rows.push_back(fern_rss_row("fern_dense", "fern::Greenlet::make_dense (object in its own dense stack)",
+                                "dense", count, r.dense_pte));
+  if (count <= 100'000) {
+    s.rows.push_back(fern_rss_row("fern_dense_heap", "fern::Greenlet, StackMode::dense, object on the heap",
+                                  "dense_heap", count, r.dense_heap_pte));
+  }
+  s.rows.push_back(fern_rss_row("fern_spawn_dense", "fern::spawn_with dense, parked in Event::wait",
+                                "spawned_dense", count, r.spawned_pte));
   Row gevent = python_row(py, "gevent", "gevent.spawn(gevent.sleep, 1000), parked",
                           "rss " + std::to_string(count), true);
   // A parked gevent greenlet is ~8.6 KB: a million needs ~8.2 GiB plus headroom.
@@ -272,6 +282,7 @@ RssSection rss_section(const Options& o, const PythonPeer& py, long count) {
   s.rows.push_back(std::move(gevent));
   if (guarded_fits) s.comparisons.push_back({s.name, "fern", {"gevent"}});
   s.comparisons.push_back({s.name + "_dense", "fern_dense", {"gevent"}});
+  s.comparisons.push_back({s.name + "_spawn_dense", "fern_spawn_dense", {"gevent"}});
   // Large counts take seconds per sample and vary little between runs.
   s.rounds = count >= 1'000'000 || (o.quick && count > 10'000) ? 1 : o.rounds;
   return r;
@@ -334,7 +345,9 @@ Target dense_target(const Section& s) {
   }
   t.known = true;
   t.met = bytes <= 4096;
-  t.measured = format_value(bytes) + " B per parked greenlet";
+  t.measured = format_value(bytes) + " B per parked greenlet (make_dense)";
+  const double spawned = s.median("fern_spawn_dense");
+  if (!std::isnan(spawned)) t.measured += ", " + format_value(spawned) + " B spawned";
   const double gevent = s.median("gevent");
   if (!std::isnan(gevent)) t.measured += " (gevent " + format_value(gevent) + " B)";
   return t;
@@ -360,7 +373,10 @@ const char* const kMarkdownNotes = R"(## Notes
   spawn); that is the peer as Debian ships it.
 - Resident memory: one fresh process per sample (this binary re-executed with `--rss-child`, or the
   Python peer), RSS growth from /proc/self/statm over N parked greenlets divided by N, after a
-  warm-up greenlet so per-thread state is not counted. Page tables (VmPTE) are not part of RSS and
+  warm-up greenlet so per-thread state is not counted. The raw fern rows keep their N handles in
+  a vector touched before the baseline (8 B each, the caller's, not counted); the spawned row
+  keeps no handle (a spawned greenlet holds itself), and the gevent peer keeps a list (8 B each,
+  counted). Page tables (VmPTE) are not part of RSS and
   are shown separately for fern. Guarded stacks stop near 32k per process (two mappings each under
   vm.max_map_count 65530), so they are measured at 10k and 30k only.
 - The load average is printed at the start and the end: this is a shared 2-core machine, and the
@@ -394,7 +410,7 @@ int usage() {
   std::fprintf(
       stderr,
       "usage: bench_switch [--quick] [--rounds N] [--python PATH] [--peer SCRIPT] [--markdown FILE]\n"
-      "       bench_switch --rss-child guarded|dense COUNT\n");
+      "       bench_switch --rss-child guarded|dense|dense_heap|spawned_dense COUNT\n");
   return 2;
 }
 
@@ -422,6 +438,8 @@ int run(const Options& o) {
     run_rounds(r.section);
     note_page_tables(r.section, "fern", *r.guarded_pte);
     note_page_tables(r.section, "fern_dense", *r.dense_pte);
+    note_page_tables(r.section, "fern_dense_heap", *r.dense_heap_pte);
+    note_page_tables(r.section, "fern_spawn_dense", *r.spawned_pte);
     print_section(r.section);
   }
 
@@ -447,10 +465,13 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   using namespace fern::bench;
   if (argc == 4 && std::strcmp(argv[1], "--rss-child") == 0) {
-    const bool dense = std::strcmp(argv[2], "dense") == 0;
-    if (!dense && std::strcmp(argv[2], "guarded") != 0) return usage();
-    return fern_parked_rss_child(dense ? fern::StackMode::dense : fern::StackMode::guarded,
-                                 std::strtol(argv[3], nullptr, 10));
+    const std::string kind = argv[2];
+    const long count = std::strtol(argv[3], nullptr, 10);
+    if (kind == "guarded") return fern_parked_rss_child(ParkedKind::guarded, count);
+    if (kind == "dense") return fern_parked_rss_child(ParkedKind::dense, count);
+    if (kind == "dense_heap") return fern_parked_rss_child(ParkedKind::dense_heap, count);
+    if (kind == "spawned_dense") return fern_parked_rss_child(ParkedKind::spawned_dense, count);
+    return usage();
   }
   Options o;
   for (int i = 1; i < argc; ++i) {

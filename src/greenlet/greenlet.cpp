@@ -10,32 +10,20 @@
 
 #include "fern/context/dense_stack_pool.hpp"
 #include "fern/context/machine_context.hpp"
-#include "sanitizer.hpp"
 #include "thread_greenlets.hpp"
 
 namespace fern {
 namespace detail {
 
-thread_local Greenlet* t_current = nullptr;
+constinit thread_local Greenlet* t_current = nullptr;
+constinit thread_local EhGlobals* t_eh_globals = nullptr;
 
 namespace {
 
-// libstdc++'s __cxa_eh_globals: the stack of caught exceptions and the uncaught count. They are
-// per thread, but a greenlet that switches inside a catch block must find its own on return.
-struct EhGlobals {
-  void* caught;
-  unsigned uncaught;
-};
-
-// The address is fixed for the thread's lifetime, so it is looked up once: __cxa_get_globals is a
-// call into libstdc++ that does a dynamic TLS lookup, and a switch needs it twice (8 ns of a 29 ns
-// switch, measured by bench/switch).
-thread_local EhGlobals* t_eh_globals = nullptr;
-
-EhGlobals& eh_globals() noexcept {
-  if (!t_eh_globals) t_eh_globals = reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals());
-  return *t_eh_globals;
-}
+// The thread's stack pools, looked up once: StackPool::local() is a guarded thread_local, and a
+// spawn asks for a pool twice (acquire, release).
+constinit thread_local context::StackPool* t_stack_pool = nullptr;
+constinit thread_local context::DenseStackPool* t_dense_pool = nullptr;
 
 struct ThreadGreenletsHolder {
   std::unique_ptr<ThreadGreenlets> state;
@@ -57,9 +45,10 @@ ThreadGreenlets::~ThreadGreenlets() = default;
 Greenlet* init_thread_greenlets() {
   // Thread-locals die in reverse order of construction: the stack pool must outlive every
   // greenlet (and the hub) of this thread.
-  context::StackPool::local();
-  context::DenseStackPool::local();
+  t_stack_pool = &context::StackPool::local();
+  t_dense_pool = &context::DenseStackPool::local();
   t_holder.state = std::make_unique<ThreadGreenlets>();
+  t_eh_globals = reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals());
   t_current = &t_holder.state->main;
   install_overflow_guard();
   return t_current;
@@ -74,12 +63,43 @@ void set_default_stack_mode(StackMode mode) noexcept {
   detail::g_default_mode.store(mode, std::memory_order_relaxed);
 }
 
-Greenlet::Greenlet(Greenlet* parent, GreenletOptions options) : options_(options) {
+Greenlet::Greenlet(Greenlet* parent, GreenletOptions options, const OwnSlot* own_slot) : options_(options) {
   Greenlet* cur = current();
   owner_ = cur->owner_;
   parent_ = parent ? parent : cur;
   if (parent_->owner_ != owner_)
     throw std::invalid_argument("fern: a greenlet's parent must live on its thread");
+  if (own_slot) {
+    stack_ = own_slot->stack;
+    owns_slot_ = true;
+    options_.mode = StackMode::dense;
+  }
+}
+
+Greenlet::OwnSlot Greenlet::acquire_own_slot(std::size_t object_size) {
+  if (object_size > kMaxOwnSlotObject)
+    throw std::length_error("fern: a greenlet object this large cannot live in its own dense stack");
+  constexpr std::size_t kLine = 64;
+  const std::size_t reserved = (object_size + kLine - 1) / kLine * kLine;
+  current();  // the thread's state, pools included
+  context::Stack stack = detail::t_dense_pool->acquire();
+  stack.size -= reserved;  // the top of the slot, page-aligned, holds the object
+  return OwnSlot{stack, stack.top()};
+}
+
+void Greenlet::release_own_slot(const OwnSlot& slot) noexcept {
+  context::DenseStackPool::release_local(slot.stack);
+}
+
+void Greenlet::Deleter::operator()(Greenlet* g) const noexcept {
+  if (!g) return;
+  if (!g->owns_slot_) {
+    delete g;
+    return;
+  }
+  const OwnSlot slot{g->stack_, g};
+  g->~Greenlet();
+  release_own_slot(slot);
 }
 
 Greenlet::Greenlet(MainTag, detail::ThreadGreenlets* owner)
@@ -108,11 +128,12 @@ Greenlet::~Greenlet() {
 }
 
 void Greenlet::release_stack() noexcept {
-  if (!stack_.base || is_main_) return;
+  if (!stack_.base || is_main_ || owns_slot_) return;  // an own slot goes with the object
   if (stack_.dense) {
-    context::DenseStackPool::local().release(stack_);
+    context::DenseStackPool::release_local(stack_);
   } else {
-    context::StackPool::local().release(stack_);
+    // A greenlet destroyed by a thread that never switched has no cached pool.
+    (detail::t_stack_pool ? *detail::t_stack_pool : context::StackPool::local()).release(stack_);
   }
   stack_ = context::Stack{};
 }
@@ -151,15 +172,16 @@ Greenlet* Greenlet::live_ancestor() noexcept {
   return p;
 }
 
-std::any Greenlet::switch_to(std::any value) {
-  Greenlet* self = current();
+Greenlet* Greenlet::resolve_target(Greenlet*& self) {
+  self = current();
   if (owner_ != self->owner_) throw std::logic_error("fern: cannot switch to a greenlet of another thread");
   Greenlet* target = this;
   while (target->dead()) target = target->parent_;
-  if (target == self) return value;
-  target->transfer_ = std::move(value);
-  return self->resume(target);
+  if (target != self && !target->started()) target->prepare_start();
+  return target;
 }
+
+void Greenlet::raise_pending() { std::rethrow_exception(std::exchange(pending_, nullptr)); }
 
 namespace {
 bool is_greenlet_exit(const std::exception_ptr& e) {
@@ -197,41 +219,26 @@ std::any Greenlet::throw_in(std::exception_ptr error) {
 
 std::any Greenlet::resume(Greenlet* target) {
   if (!target->started()) target->prepare_start();
-  jump_to(target);
-  if (pending_) std::rethrow_exception(std::exchange(pending_, nullptr));
-  return std::exchange(transfer_, std::any{});
+  switch_out(target);
+  return take_resumed();
 }
 
 void Greenlet::prepare_start() {
-  stack_ = options_.mode == StackMode::dense ? context::DenseStackPool::local().acquire()
-                                             : context::StackPool::local().acquire(options_.stack_size);
+  if (!owns_slot_) {
+    stack_ = options_.mode == StackMode::dense ? detail::t_dense_pool->acquire()
+                                               : detail::t_stack_pool->acquire(options_.stack_size);
+  }
   state_ = State::active;
   sp_ = context::make_context(stack_.top(), &Greenlet::entry, this);
 }
 
-void Greenlet::jump_to(Greenlet* target) noexcept {
+// The last jump of a finished greenlet: nothing is saved, since nothing will resume it.
+void Greenlet::finish_to(Greenlet* target) noexcept {
   if (stack_.dense && !context::DenseStackPool::canary_intact(stack_)) die_of_overflow();
-  detail::EhGlobals& eh = detail::eh_globals();
-  eh_ = {eh.caught, eh.uncaught};
   t_current = target;
-  detail::sanitizer_start_switch(dead() ? nullptr : &asan_fake_stack_, target->stack_.base,
-                                 target->stack_.size);
-  void* from = context::jump(&sp_, target->sp_, this);
-  after_resume(static_cast<Greenlet*>(from));
-}
-
-void Greenlet::after_resume(Greenlet* from) noexcept {
-  const void* from_bottom = nullptr;
-  std::size_t from_size = 0;
-  detail::sanitizer_finish_switch(asan_fake_stack_, &from_bottom, &from_size);
-  if (from->is_main_ && !from->stack_.base) {
-    from->stack_.base = static_cast<char*>(const_cast<void*>(from_bottom));
-    from->stack_.size = from_size;
-  }
-  detail::EhGlobals& eh = detail::eh_globals();
-  eh.caught = eh_.caught;
-  eh.uncaught = eh_.uncaught;
-  if (from->dead()) from->release_stack();
+  detail::sanitizer_start_switch(nullptr, target->stack_.base, target->stack_.size);  // frees fake frames
+  context::switch_context(&sp_, target->sp_, this);
+  std::abort();
 }
 
 void Greenlet::entry(void* arg, void* from) noexcept {
@@ -257,8 +264,7 @@ void Greenlet::entry(void* arg, void* from) noexcept {
     parent->transfer_ = std::move(result);
   }
   // Nothing on this stack may own anything now: it is never unwound.
-  self->jump_to(parent);
-  std::abort();
+  self->finish_to(parent);
 }
 
 void* Greenlet::local_slot(const void* key) const noexcept {

@@ -14,8 +14,7 @@ struct ThreadGreenlets {
   Greenlet main;
 };
 
-// The running greenlet of this thread; null until the thread first touches greenlets.
-extern thread_local Greenlet* t_current;
+// t_current, the running greenlet of this thread, is declared in greenlet.hpp.
 Greenlet* init_thread_greenlets();
 
 // SIGSEGV on a guard page names the greenlet that overflowed; installed once per thread.

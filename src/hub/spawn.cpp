@@ -27,13 +27,14 @@ void print_failure(const HubGreenlet& g, const std::exception_ptr& e) noexcept {
   } catch (const std::exception& ex) {
     std::fprintf(stderr, "fern: greenlet '%s' failed: %s\n", display_name(g).c_str(), ex.what());
   } catch (...) {
-    std::fprintf(stderr, "fern: greenlet '%s' failed with a non-standard exception\n", display_name(g).c_str());
+    std::fprintf(stderr, "fern: greenlet '%s' failed with a non-standard exception\n",
+                 display_name(g).c_str());
   }
 }
 }  // namespace
 
-HubGreenlet::HubGreenlet(Hub& hub, const SpawnOptions& options)
-    : Greenlet(&hub.greenlet(), options.greenlet), hub_(hub) {
+HubGreenlet::HubGreenlet(Hub& hub, const SpawnOptions& options, const OwnSlot* own_slot)
+    : Greenlet(&hub.greenlet(), options.greenlet, own_slot), hub_(hub) {
   // Default names are made only when printed: a spawn should not format a string.
   if (!options.name.empty()) set_name(options.name);
   start_timer_.owner = this;

@@ -4,10 +4,13 @@
 // again. A greenlet that finishes hands its result to its parent (or raises its exception there).
 // Each thread has an implicit main greenlet; greenlets never move between threads.
 //
-// Switching is a few nanoseconds and never a system call (context/machine_context.hpp). Stacks
-// come from a per-thread pool with guard pages (StackMode::guarded), or, for very many mostly idle
-// greenlets, are carved side by side from large regions (StackMode::dense): no mapping per
-// greenlet, about one page each while parked, overflow caught by a canary instead of a fault.
+// Switching is a few nanoseconds and never a system call (context/machine_context.hpp): the
+// common case of switch_to (a live target on this thread) is inline, so the jump is made from the
+// caller's own code. Stacks come from a per-thread pool with guard pages (StackMode::guarded), or,
+// for very many mostly idle greenlets, are carved side by side from large regions
+// (StackMode::dense): no mapping per greenlet, overflow caught by a canary instead of a fault. A
+// dense greenlet made by make_dense (or spawned with a dense mode) keeps its own object at the top
+// of its stack, so parked it costs one page.
 #pragma once
 
 #include <any>
@@ -15,13 +18,22 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "fern/context/dense_stack_pool.hpp"
+#include "fern/context/machine_context.hpp"
 #include "fern/context/stack.hpp"
+
+#if defined(FERN_ASAN) || defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#define FERN_GREENLET_ASAN 1
+#endif
 
 namespace fern {
 
@@ -47,8 +59,23 @@ struct GreenletOptions {
 StackMode default_stack_mode() noexcept;
 void set_default_stack_mode(StackMode mode) noexcept;
 
+class Greenlet;
+
 namespace detail {
 struct ThreadGreenlets;
+
+// libstdc++'s __cxa_eh_globals: the stack of caught exceptions and the uncaught count. They are
+// per thread, but a greenlet that switches inside a catch block must find its own on return.
+struct EhGlobals {
+  void* caught;
+  unsigned uncaught;
+};
+
+// The running greenlet of this thread (null until the thread first touches greenlets), and the
+// thread's EhGlobals, looked up once when t_current is first set: __cxa_get_globals is a call
+// into libstdc++ with a dynamic TLS lookup. constinit: read inline without a TLS wrapper call.
+extern constinit thread_local Greenlet* t_current;
+extern constinit thread_local EhGlobals* t_eh_globals;
 }  // namespace detail
 
 class Greenlet {
@@ -63,6 +90,18 @@ class Greenlet {
   }
   Greenlet(const Greenlet&) = delete;
   Greenlet& operator=(const Greenlet&) = delete;
+
+  // Deletes a greenlet made with new or with make_dense.
+  struct Deleter {
+    void operator()(Greenlet* g) const noexcept;
+  };
+  using Ptr = std::unique_ptr<Greenlet, Deleter>;
+  // A dense greenlet (StackMode::dense) whose object lives at the top of its own stack, so the
+  // object and the top frames share a page: parked, it costs one page of memory. The stack goes
+  // back to the pool when the object is destroyed, not when the greenlet dies.
+  template <class F>
+  requires(!std::same_as<std::remove_cvref_t<F>, Greenlet>) static Ptr
+      make_dense(F&& body, Greenlet* parent = nullptr);
   // A suspended greenlet is unwound first: GreenletExit is thrown into it, as greenlet does when
   // one is collected.
   virtual ~Greenlet();
@@ -73,7 +112,7 @@ class Greenlet {
   // Suspends the current greenlet and resumes this one (or, if this one is dead, its nearest live
   // ancestor), handing it `value`. Returns the value handed back when this greenlet is resumed;
   // throws what was thrown into it (throw_in) or what a finished child raised.
-  std::any switch_to(std::any value = {});
+  inline std::any switch_to(std::any value = {});
   // Resumes this greenlet by raising `error` at its suspension point. A greenlet that has not
   // started dies without running; the error then goes to its parent.
   std::any throw_in(std::exception_ptr error);
@@ -102,7 +141,8 @@ class Greenlet {
   const std::string& name() const noexcept { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
   StackMode stack_mode() const noexcept { return options_.mode; }
-  // The stack range this greenlet runs on (empty before it starts).
+  // The stack range this greenlet runs on (empty before it starts and after it dies, except for a
+  // greenlet living in its own stack: that range is its for the object's whole life).
   const context::Stack& stack() const noexcept { return stack_; }
 
   // One pointer of state for the scheduler above this layer (the hub keeps the greenlet's current
@@ -112,8 +152,24 @@ class Greenlet {
   static GreenletOptions defaults() noexcept { return {context::kDefaultStackSize, default_stack_mode()}; }
 
  protected:
-  // For subclasses that override run() instead of passing a body.
-  explicit Greenlet(Greenlet* parent, GreenletOptions options);
+  // A dense stack with room for an object at its top: `stack` is the part below `object`.
+  struct OwnSlot {
+    context::Stack stack;
+    void* object;
+  };
+  // The largest object placed in its own stack; bigger ones would leave too little stack.
+  static constexpr std::size_t kMaxOwnSlotObject = 2048;
+  // Takes a dense stack and reserves its top `object_size` bytes (64-byte aligned, at most
+  // kMaxOwnSlotObject) for the greenlet object itself. Construct the object at `object` with the
+  // constructor taking the slot, and destroy it with Deleter; if construction throws, hand the slot
+  // back with release_own_slot.
+  static OwnSlot acquire_own_slot(std::size_t object_size);
+  static void release_own_slot(const OwnSlot& slot) noexcept;
+
+  // For subclasses that override run() instead of passing a body. With `own_slot`, the object
+  // is being constructed at own_slot->object and runs on the stack below it (mode dense).
+  explicit Greenlet(Greenlet* parent, GreenletOptions options) : Greenlet(parent, options, nullptr) {}
+  Greenlet(Greenlet* parent, GreenletOptions options, const OwnSlot* own_slot);
   virtual std::any run(std::any first_value);
 
  private:
@@ -137,9 +193,13 @@ class Greenlet {
   static std::function<std::any(std::any)> adapt(F&& f);
 
   [[noreturn]] static void entry(void* self, void* from) noexcept;
+  Greenlet* resolve_target(Greenlet*& self);
   std::any resume(Greenlet* target);
-  void jump_to(Greenlet* target) noexcept;
-  void after_resume(Greenlet* from) noexcept;
+  inline void switch_out(Greenlet* target) noexcept;
+  inline void after_resume(Greenlet* from) noexcept;
+  inline std::any take_resumed();
+  [[noreturn]] void raise_pending();
+  [[noreturn]] void finish_to(Greenlet* target) noexcept;
   void prepare_start();
   void release_stack() noexcept;
   [[noreturn]] void die_of_overflow() const noexcept;
@@ -153,6 +213,7 @@ class Greenlet {
   context::Stack stack_;
   State state_ = State::fresh;
   bool is_main_ = false;
+  bool owns_slot_ = false;  // this object lives at the top of stack_ (make_dense)
   Greenlet* parent_ = nullptr;
   detail::ThreadGreenlets* owner_ = nullptr;
   std::any transfer_;           // value handed to this greenlet by the switch that resumes it
@@ -187,6 +248,89 @@ std::function<std::any(std::any)> Greenlet::adapt(F&& f) {
       }
     }
   };
+}
+
+template <class F>
+requires(!std::same_as<std::remove_cvref_t<F>, Greenlet>) Greenlet::Ptr Greenlet::make_dense(
+    F&& body, Greenlet* parent) {
+  OwnSlot slot = acquire_own_slot(sizeof(Greenlet));
+  Greenlet* g;
+  try {
+    g = ::new (slot.object)
+        Greenlet(parent, GreenletOptions{context::kDenseStackSize, StackMode::dense}, &slot);
+  } catch (...) {
+    release_own_slot(slot);
+    throw;
+  }
+  Ptr owner(g);
+  g->body_ = adapt(std::forward<F>(body));
+  return owner;
+}
+
+namespace detail {
+
+// AddressSanitizer must be told when execution moves to another stack, or it mistakes the switch
+// for a stack overflow and reports false positives on unwinding.
+inline void sanitizer_start_switch(void** fake_stack, const void* bottom, std::size_t size) noexcept {
+#ifdef FERN_GREENLET_ASAN
+  __sanitizer_start_switch_fiber(fake_stack, bottom, size);
+#else
+  (void)fake_stack, (void)bottom, (void)size;
+#endif
+}
+
+}  // namespace detail
+
+// The fast path: a live target on this thread. Everything else (the thread's first switch, a dead
+// or fresh target, another thread's) is resolved out of line, then joins the same jump.
+[[gnu::always_inline]] inline std::any Greenlet::switch_to(std::any value) {
+  Greenlet* self = detail::t_current;
+  Greenlet* target = this;
+  if (state_ != State::active || !self || owner_ != self->owner_) [[unlikely]]
+    target = resolve_target(self);
+  if (target == self) [[unlikely]]
+    return value;
+  target->transfer_ = std::move(value);
+  self->switch_out(target);
+  return self->take_resumed();
+}
+
+// Saves what is per greenlet, jumps, and restores it once something switches back here.
+[[gnu::always_inline]] inline void Greenlet::switch_out(Greenlet* target) noexcept {
+  if (stack_.dense && !context::DenseStackPool::canary_intact(stack_)) [[unlikely]]
+    die_of_overflow();
+  detail::EhGlobals* eh = detail::t_eh_globals;
+  eh_ = {eh->caught, eh->uncaught};
+  detail::t_current = target;
+  detail::sanitizer_start_switch(&asan_fake_stack_, target->stack_.base, target->stack_.size);
+  void* from = context::switch_context(&sp_, target->sp_, this);
+  after_resume(static_cast<Greenlet*>(from));
+}
+
+[[gnu::always_inline]] inline void Greenlet::after_resume(Greenlet* from) noexcept {
+#ifdef FERN_GREENLET_ASAN
+  const void* from_bottom = nullptr;
+  std::size_t from_size = 0;
+  __sanitizer_finish_switch_fiber(asan_fake_stack_, &from_bottom, &from_size);
+  if (from->is_main_ && !from->stack_.base) {  // the main stack's bounds are learned here
+    from->stack_.base = static_cast<char*>(const_cast<void*>(from_bottom));
+    from->stack_.size = from_size;
+  }
+#endif
+  detail::EhGlobals* eh = detail::t_eh_globals;
+  eh->caught = eh_.caught;
+  eh->uncaught = eh_.uncaught;
+  // A finished greenlet's last jump came here: its stack is free now.
+  if (from->state_ == State::dead) [[unlikely]]
+    from->release_stack();
+}
+
+[[gnu::always_inline]] inline std::any Greenlet::take_resumed() {
+  if (pending_) [[unlikely]]
+    raise_pending();
+  std::any value;
+  value.swap(transfer_);
+  return value;
 }
 
 }  // namespace fern

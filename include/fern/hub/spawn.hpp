@@ -2,6 +2,9 @@
 // thread's hub and returns a GreenletRef<R> (R is fn's result type) to join, get, kill and link it.
 // A spawned greenlet keeps itself alive until it finishes, so dropping every ref is fine; an
 // exception escaping it is stored (and printed, as gevent does) and rethrown by get().
+// Spawned with SpawnOptions::greenlet.mode == StackMode::dense, the greenlet object lives at the
+// top of its own dense stack (Greenlet::make_dense), so a parked one costs about one page; the
+// stack is freed with the object, when the last GreenletRef goes.
 #pragma once
 
 #include <any>
@@ -59,15 +62,20 @@ class HubGreenlet : public Greenlet, public Waitable, public HubResident {
 
   void add_ref() noexcept { ++refs_; }
   void release() noexcept {
-    if (--refs_ == 0) delete this;
+    if (--refs_ == 0) Greenlet::Deleter{}(this);
   }
+
+  // Makes a G (a HubGreenlet whose constructor takes (Hub&, const SpawnOptions&, const OwnSlot*,
+  // args...)) on the heap, or at the top of its own dense stack when options ask for dense.
+  template <class G, class... Args>
+  static G* create(Hub& hub, const SpawnOptions& options, Args&&... args);
 
   // Starts it on a later turn of the hub (spawn does this), or after `delay`.
   void start();
   void start_later(Duration delay);
 
  protected:
-  explicit HubGreenlet(Hub& hub, const SpawnOptions& options);
+  HubGreenlet(Hub& hub, const SpawnOptions& options, const OwnSlot* own_slot);
   ~HubGreenlet() override;
   // Runs the user's function and stores its result.
   virtual void invoke() = 0;
@@ -116,8 +124,8 @@ class HubGreenletWithResult<void> : public HubGreenlet {
 template <class R, class Fn>
 class SpawnedGreenlet final : public HubGreenletWithResult<R> {
  public:
-  SpawnedGreenlet(Hub& hub, const SpawnOptions& options, Fn fn)
-      : HubGreenletWithResult<R>(hub, options), fn_(std::move(fn)) {}
+  SpawnedGreenlet(Hub& hub, const SpawnOptions& options, const Greenlet::OwnSlot* own_slot, Fn fn)
+      : HubGreenletWithResult<R>(hub, options, own_slot), fn_(std::move(fn)) {}
 
  private:
   void invoke() override {
@@ -129,6 +137,13 @@ class SpawnedGreenlet final : public HubGreenletWithResult<R> {
   }
   Fn fn_;
 };
+
+template <class F, class... Args>
+auto bind_spawned(F&& fn, Args&&... args) {
+  return [f = std::forward<F>(fn), tup = std::make_tuple(std::forward<Args>(args)...)]() mutable {
+    return std::apply(f, tup);
+  };
+}
 
 [[noreturn]] void throw_join_timeout();
 [[noreturn]] void throw_killed();
@@ -178,13 +193,28 @@ class GreenletRef {
   HubGreenlet* g_ = nullptr;
 };
 
+template <class G, class... Args>
+G* HubGreenlet::create(Hub& hub, const SpawnOptions& options, Args&&... args) {
+  if constexpr (sizeof(G) <= kMaxOwnSlotObject && alignof(G) <= 64) {
+    if (options.greenlet.mode == StackMode::dense) {
+      OwnSlot slot = acquire_own_slot(sizeof(G));
+      try {
+        return ::new (slot.object) G(hub, options, &slot, std::forward<Args>(args)...);
+      } catch (...) {
+        release_own_slot(slot);
+        throw;
+      }
+    }
+  }
+  return new G(hub, options, nullptr, std::forward<Args>(args)...);
+}
+
 template <class F, class... Args>
 auto spawn_with(const SpawnOptions& options, F&& fn, Args&&... args) {
-  auto bound = [f = std::forward<F>(fn), tup = std::make_tuple(std::forward<Args>(args)...)]() mutable {
-    return std::apply(f, tup);
-  };
+  auto bound = detail::bind_spawned(std::forward<F>(fn), std::forward<Args>(args)...);
   using R = std::invoke_result_t<decltype(bound)&>;
-  auto* g = new detail::SpawnedGreenlet<R, decltype(bound)>(Hub::current(), options, std::move(bound));
+  using G = detail::SpawnedGreenlet<R, decltype(bound)>;
+  G* g = HubGreenlet::create<G>(Hub::current(), options, std::move(bound));
   GreenletRef<R> ref(g);
   g->start();
   return ref;
@@ -197,11 +227,10 @@ auto spawn(F&& fn, Args&&... args) {
 
 template <class F, class... Args>
 auto spawn_later(Duration delay, F&& fn, Args&&... args) {
-  auto bound = [f = std::forward<F>(fn), tup = std::make_tuple(std::forward<Args>(args)...)]() mutable {
-    return std::apply(f, tup);
-  };
+  auto bound = detail::bind_spawned(std::forward<F>(fn), std::forward<Args>(args)...);
   using R = std::invoke_result_t<decltype(bound)&>;
-  auto* g = new detail::SpawnedGreenlet<R, decltype(bound)>(Hub::current(), SpawnOptions{}, std::move(bound));
+  using G = detail::SpawnedGreenlet<R, decltype(bound)>;
+  auto* g = HubGreenlet::create<G>(Hub::current(), SpawnOptions{}, std::move(bound));
   GreenletRef<R> ref(g);
   g->start_later(delay);
   return ref;

@@ -40,3 +40,18 @@ TEST(DenseStackPool, CanaryDetectsScribbles) {
 
 }  // namespace
 }  // namespace fern::context
+
+namespace fern::context {
+namespace {
+
+TEST(DenseStackPool, ReleaseLocalReturnsToTheThreadsPool) {
+  DenseStackPool& pool = DenseStackPool::local();
+  Stack s = pool.acquire();
+  DenseStackPool::release_local(s);
+  Stack again = pool.acquire();
+  EXPECT_EQ(again.base, s.base);
+  DenseStackPool::release_local(again);
+}
+
+}  // namespace
+}  // namespace fern::context

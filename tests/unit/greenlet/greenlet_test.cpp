@@ -339,3 +339,108 @@ TEST(GreenletDeathTest, DenseOverflowIsCaughtByTheCanary) {
 
 }  // namespace
 }  // namespace fern
+
+namespace fern {
+namespace {
+
+bool lies_in_own_slot(const Greenlet& g) {
+  const auto* object = reinterpret_cast<const char*>(&g);
+  return g.stack().dense && object >= g.stack().top() &&
+         object + sizeof(Greenlet) <= g.stack().base + context::kDenseStackSize;
+}
+
+TEST(GreenletOwnSlot, MakeDensePlacesTheObjectAtTheTopOfItsStack) {
+  Greenlet::Ptr g = Greenlet::make_dense([](std::any v) { return std::any_cast<int>(v) + 1; });
+  EXPECT_EQ(g->stack_mode(), StackMode::dense);
+  EXPECT_TRUE(lies_in_own_slot(*g));
+  EXPECT_EQ(std::any_cast<int>(g->switch_to(41)), 42);
+  EXPECT_TRUE(g->dead());
+  // The dead greenlet's object, and so its stack, stay valid until the object goes.
+  EXPECT_TRUE(lies_in_own_slot(*g));
+  g->set_name("still here");
+  EXPECT_EQ(g->name(), "still here");
+}
+
+TEST(GreenletOwnSlot, StackIsReusedOnlyAfterTheObjectIsDestroyed) {
+  Greenlet::Ptr first = Greenlet::make_dense([] {});
+  first->switch_to();
+  ASSERT_TRUE(first->dead());
+  char* first_base = first->stack().base;
+  // While the dead object lives, a new greenlet must not be handed its stack.
+  Greenlet::Ptr second = Greenlet::make_dense([] {});
+  EXPECT_NE(second->stack().base, first_base);
+  first.reset();
+  Greenlet::Ptr third = Greenlet::make_dense([] {});
+  EXPECT_EQ(third->stack().base, first_base);  // the pool hands out the last freed stack first
+}
+
+TEST(GreenletOwnSlot, ValuesErrorsAndParkingWork) {
+  Greenlet* main = Greenlet::current();
+  Greenlet::Ptr g = Greenlet::make_dense([main] {
+    std::any got = main->switch_to(std::string("parked"));
+    try {
+      main->switch_to(std::any_cast<int>(got) * 2);
+    } catch (const std::runtime_error& e) {
+      throw std::logic_error(std::string("saw ") + e.what());
+    }
+  });
+  EXPECT_EQ(std::any_cast<std::string>(g->switch_to()), "parked");
+  EXPECT_EQ(std::any_cast<int>(g->switch_to(21)), 42);
+  try {
+    g->throw_in(std::runtime_error("boom"));
+    FAIL() << "the error should have come back to main";
+  } catch (const std::logic_error& e) {
+    EXPECT_STREQ(e.what(), "saw boom");
+  }
+  EXPECT_TRUE(g->dead());
+}
+
+TEST(GreenletOwnSlot, DestroyingAParkedOneUnwindsIt) {
+  bool unwound = false;
+  struct Flag {
+    bool* set;
+    ~Flag() { *set = true; }
+  };
+  Greenlet* main = Greenlet::current();
+  Greenlet::Ptr g = Greenlet::make_dense([main, &unwound] {
+    Flag f{&unwound};
+    main->switch_to();
+  });
+  g->switch_to();
+  EXPECT_FALSE(unwound);
+  g.reset();
+  EXPECT_TRUE(unwound);
+}
+
+TEST(GreenletOwnSlot, ThousandsParkedAtOnce) {
+  Greenlet* main = Greenlet::current();
+  std::vector<Greenlet::Ptr> parked;
+  int finished = 0;
+  for (int i = 0; i < 5000; ++i) {
+    parked.push_back(Greenlet::make_dense([main, &finished, i] {
+      int seen = std::any_cast<int>(main->switch_to());
+      if (seen == i) ++finished;
+    }));
+    parked.back()->switch_to();
+  }
+  for (int i = 0; i < 5000; ++i) parked[static_cast<std::size_t>(i)]->switch_to(i);
+  EXPECT_EQ(finished, 5000);
+}
+
+TEST(GreenletDeathTest, OwnSlotOverflowIsCaughtByTheCanary) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        Greenlet::Ptr g = Greenlet::make_dense([] {
+          auto* bottom = reinterpret_cast<volatile char*>(Greenlet::current()->stack().base);
+          bottom[8] = 0x5a;
+          Greenlet::current()->parent()->switch_to();
+        });
+        g->set_name("slot-scribbler");
+        g->switch_to();
+      },
+      "stack overflow in greenlet 'slot-scribbler'");
+}
+
+}  // namespace
+}  // namespace fern

@@ -194,5 +194,54 @@ TEST(Spawn, GreenletCannotJoinItself) {
   EXPECT_THROW(g.get(), std::system_error);
 }
 
+SpawnOptions dense_options() {
+  return SpawnOptions{"", GreenletOptions{context::kDenseStackSize, StackMode::dense}};
+}
+
+bool lies_in_own_stack(const HubGreenlet& g) {
+  const auto* object = reinterpret_cast<const char*>(static_cast<const Greenlet*>(&g));
+  return g.stack().dense && object >= g.stack().top() && object < g.stack().base + context::kDenseStackSize;
+}
+
+TEST(Spawn, DenseGreenletLivesInItsOwnStackAndOutlivesItsRun) {
+  auto g = spawn_with(
+      dense_options(), [](int x) { return x * 2; }, 21);
+  EXPECT_TRUE(lies_in_own_stack(*g));
+  EXPECT_EQ(g.get(), 42);
+  EXPECT_TRUE(g->dead());
+  sleep(1ms);  // the hub drops the greenlet's reference to itself; ours keeps the object
+  EXPECT_TRUE(lies_in_own_stack(*g));
+  EXPECT_TRUE(g->successful());
+  EXPECT_EQ(g.get(), 42);
+}
+
+TEST(Spawn, DenseGreenletsParkKillAndRaise) {
+  std::vector<GreenletRef<>> parked;
+  int unwound = 0;
+  for (int i = 0; i < 2000; ++i) {
+    parked.push_back(spawn_with(dense_options(), [&unwound] {
+      try {
+        sleep(10s);
+      } catch (const GreenletExit&) {
+        ++unwound;
+        throw;
+      }
+    }));
+  }
+  sleep(1ms);
+  killall(parked);
+  EXPECT_EQ(unwound, 2000);
+  for (const GreenletRef<>& g : parked) EXPECT_TRUE(g->killed());
+  auto failing = spawn_with(dense_options(), [] { throw std::runtime_error("dense boom"); });
+  EXPECT_THROW(failing.get(), std::runtime_error);
+}
+
+TEST(Spawn, DroppedDenseRefStillRuns) {
+  int ran = 0;
+  spawn_with(dense_options(), [&] { ++ran; });
+  sleep(1ms);
+  EXPECT_EQ(ran, 1);
+}
+
 }  // namespace
 }  // namespace fern
