@@ -22,7 +22,8 @@ using DefaultSelector = PollSelector;
 
 std::unique_ptr<BaseSelector> make_default_selector();
 
-// "epoll", "poll", "select" or "default"; anything else throws std::invalid_argument.
+// "epoll", "poll", "select", "greenlet" (GreenletSelector: parks the greenlet, not the thread) or
+// "default"; anything else throws std::invalid_argument.
 std::unique_ptr<BaseSelector> make_selector(std::string_view kind);
 
 }  // namespace fern::selectors
