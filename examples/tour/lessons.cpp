@@ -17,6 +17,7 @@ namespace {
 
 int lesson_l1() { return run_example("greenlet_switch", {}); }
 int lesson_l2() { return run_example("gevent_sleep", {"--scale", "0.2"}); }
+int lesson_l14() { return run_example("event_loop", {}); }
 
 }  // namespace
 
@@ -61,6 +62,10 @@ const std::vector<Lesson>& lessons() {
          "sleeping parks a greenlet in the hub: wake-ups come in deadline order and the run takes the "
          "longest sleep, not the sum",
          &lesson_l2},
+        {"L14", "event-driven model: an event queue and a loop dispatching handlers",
+         "call_soon, call_later (one cancelled), add_reader on a pipe, a greenlet feeding the pipe, stop(): "
+         "callbacks and greenlets on one hub",
+         &lesson_l14},
     };
     for (Lesson& l : server_lessons()) v.push_back(l);
     std::stable_sort(v.begin(), v.end(), [](const Lesson& a, const Lesson& b) {
