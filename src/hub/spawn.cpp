@@ -156,6 +156,7 @@ void HubGreenlet::unlink(std::uint64_t id) noexcept {
 }
 
 void HubGreenlet::schedule_user_links() noexcept {
+  if (user_links_.empty()) return;  // the common case: nobody linked
   std::vector<UserLink> links;
   links.swap(user_links_);
   for (UserLink& l : links) {
