@@ -146,11 +146,6 @@ void Greenlet::die_of_overflow() const noexcept {
   std::abort();
 }
 
-Greenlet* Greenlet::current() noexcept {
-  Greenlet* g = t_current;
-  return g ? g : detail::init_thread_greenlets();
-}
-
 std::any Greenlet::run(std::any first_value) {
   if (!body_) return {};
   return body_(std::move(first_value));

@@ -8,6 +8,10 @@
 #include "fern/hub/waiter.hpp"
 
 namespace fern {
+namespace detail {
+constinit thread_local Hub* t_hub = nullptr;
+}  // namespace detail
+
 namespace {
 
 // Declared after the greenlet layer's thread state is touched (see hub_slot), so the hub is
@@ -17,7 +21,6 @@ std::unique_ptr<Hub>& hub_slot() {
   static thread_local std::unique_ptr<Hub> hub;
   return hub;
 }
-thread_local Hub* t_hub_ptr = nullptr;
 
 void report_uncaught(const char* where) noexcept {
   try {
@@ -31,22 +34,15 @@ void report_uncaught(const char* where) noexcept {
 
 }  // namespace
 
-Hub& Hub::current() {
-  if (Hub* h = t_hub_ptr) return *h;
-  return install(default_driver_kind());
-}
-
-Hub* Hub::current_if_exists() noexcept { return t_hub_ptr; }
-
 Hub& Hub::install(DriverKind kind) {
   std::unique_ptr<Hub>& slot = hub_slot();
   if (slot) {
     if (slot->driver().kind() == kind) return *slot;
-    t_hub_ptr = nullptr;
+    detail::t_hub = nullptr;
     slot.reset();
   }
   slot = std::make_unique<Hub>(make_driver(kind));
-  t_hub_ptr = slot.get();
+  detail::t_hub = slot.get();
   return *slot;
 }
 
@@ -68,7 +64,7 @@ Hub::~Hub() {
     inbox_->driver = nullptr;
   }
   unwind_remaining();
-  t_hub_ptr = nullptr;
+  detail::t_hub = nullptr;
   if (greenlet_.active()) {
     greenlet_.set_parent(Greenlet::current());
     try {
@@ -137,6 +133,8 @@ void Hub::poll_io() {
 }
 
 void Hub::run_threadsafe_callbacks() {
+  // A plain load first: the locked exchange is paid only when another thread posted something.
+  if (!inbox_->pending.load(std::memory_order_acquire)) return;
   if (!inbox_->pending.exchange(false, std::memory_order_acq_rel)) return;
   std::vector<std::function<void()>> batch;
   {
@@ -179,8 +177,6 @@ void Hub::resume(Greenlet& g) {
     resident->after_death();
   }
 }
-
-void Hub::schedule(Greenlet& g) { ready_.push_back({&g, nullptr}); }
 
 void Hub::call_soon(std::function<void()> fn) {
   auto* call = new std::function<void()>(std::move(fn));

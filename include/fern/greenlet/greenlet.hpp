@@ -76,6 +76,8 @@ struct EhGlobals {
 // into libstdc++ with a dynamic TLS lookup. constinit: read inline without a TLS wrapper call.
 extern constinit thread_local Greenlet* t_current;
 extern constinit thread_local EhGlobals* t_eh_globals;
+// Creates the thread's main greenlet on first use; returns it.
+Greenlet* init_thread_greenlets();
 }  // namespace detail
 
 class Greenlet {
@@ -331,6 +333,11 @@ inline void sanitizer_start_switch(void** fake_stack, const void* bottom, std::s
   std::any value;
   value.swap(transfer_);
   return value;
+}
+
+inline Greenlet* Greenlet::current() noexcept {
+  Greenlet* g = detail::t_current;
+  return g ? g : detail::init_thread_greenlets();
 }
 
 }  // namespace fern

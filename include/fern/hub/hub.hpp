@@ -62,6 +62,11 @@ class RemoteHub {
   std::shared_ptr<detail::HubInbox> inbox_;
 };
 
+class Hub;
+namespace detail {
+extern constinit thread_local Hub* t_hub;  // the thread's hub, null until first use
+}  // namespace detail
+
 class Hub {
  public:
   // The calling thread's hub, created with default_driver_kind() on first use.
@@ -87,7 +92,7 @@ class Hub {
   bool shutting_down() const noexcept { return shutting_down_; }
 
   // Resumes `g` on a later turn of the loop. Hub thread only.
-  void schedule(Greenlet& g);
+  void schedule(Greenlet& g) { ready_.push_back({&g, nullptr}); }
   // Runs `fn` in the hub on a later turn of the loop. Hub thread only.
   void call_soon(std::function<void()> fn);
   // Runs `fn` in the hub soon; callable from any thread, wakes the hub if it sleeps.
@@ -131,10 +136,17 @@ class Hub {
   std::vector<ReadyItem> running_;  // the batch being run; swapped with ready_ each turn
   std::shared_ptr<detail::HubInbox> inbox_;
   std::size_t external_refs_ = 0;
-  static constexpr unsigned kPollEveryBusyTurns = 32;
+  static constexpr unsigned kPollEveryBusyTurns = 61;
   unsigned busy_turns_ = 0;
   IntrusiveList<HubResident> residents_;
   bool shutting_down_ = false;
 };
+
+inline Hub& Hub::current() {
+  if (Hub* h = detail::t_hub) return *h;
+  return install(default_driver_kind());
+}
+
+inline Hub* Hub::current_if_exists() noexcept { return detail::t_hub; }
 
 }  // namespace fern
