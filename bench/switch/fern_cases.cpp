@@ -52,7 +52,7 @@ struct RawPair {
 
 [[noreturn]] void raw_peer(void* arg, void*) noexcept {
   auto* pair = static_cast<RawPair*>(arg);
-  for (;;) context::jump(&pair->peer_sp, pair->main_sp, nullptr);
+  for (;;) context::switch_context(&pair->peer_sp, pair->main_sp, nullptr);
 }
 
 }  // namespace
@@ -62,9 +62,9 @@ double fern_raw_jump(long switches) {
   context::Stack stack = context::map_stack(64 * 1024);
   RawPair pair;
   pair.peer_sp = context::make_context(stack.top(), &raw_peer, &pair);
-  context::jump(&pair.main_sp, pair.peer_sp, nullptr);  // first entry, outside the timed loop
+  context::switch_context(&pair.main_sp, pair.peer_sp, nullptr);  // first entry, outside the timed loop
   const auto start = Clock::now();
-  for (long i = 0; i < round_trips; ++i) context::jump(&pair.main_sp, pair.peer_sp, nullptr);
+  for (long i = 0; i < round_trips; ++i) context::switch_context(&pair.main_sp, pair.peer_sp, nullptr);
   const double result = ns_per_op(start, Clock::now(), 2 * round_trips);
   context::unmap_stack(stack);  // the peer's frame owns nothing
   return result;

@@ -161,7 +161,7 @@ Section switch_section(const Options& o, const PythonPeer& py) {
                     [n] { return fern_pingpong(StackMode::guarded, n); }});
   s.rows.push_back({"fern_dense", "fern::Greenlet::switch_to, dense stacks",
                     [n_dense] { return fern_pingpong(StackMode::dense, n_dense); }});
-  s.rows.push_back({"fern_jump", "fern_context_jump (raw, no greenlet)", [n] { return fern_raw_jump(n); }});
+  s.rows.push_back({"fern_jump", "fern_context_switch (raw, no greenlet)", [n] { return fern_raw_jump(n); }});
 #ifdef FERN_BENCH_HAVE_BOOST
   s.rows.push_back(
       {"fcontext", "Boost.Context jump_fcontext (raw)", [n] { return boost_fcontext_pingpong(n); }});

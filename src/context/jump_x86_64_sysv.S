@@ -1,43 +1,11 @@
-/* fern_context_jump(void** save_sp [rdi], void* target_sp [rsi], void* value [rdx]) -> value [rax]
+/* fern_context_switch(void** save_sp [rdi], void* target_sp [rsi], void* value [rdx]) -> value [rax]
  * See include/fern/context/machine_context.hpp. Frame, from the saved stack pointer up:
  *   +0 MXCSR (4 bytes), +4 x87 control word (2 bytes, 2 padding), +8 r15, +16 r14, +24 r13,
- *   +32 r12, +40 rbx, +48 rbp, +56 return address. */
-    .text
-    .globl fern_context_jump
-    .type fern_context_jump, @function
-    .align 16
-fern_context_jump:
-    .cfi_startproc
-    pushq %rbp
-    pushq %rbx
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
-    leaq -8(%rsp), %rsp
-    stmxcsr (%rsp)
-    fnstcw 4(%rsp)
-    movq %rsp, (%rdi)
-    movq %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw 4(%rsp)
-    leaq 8(%rsp), %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbx
-    popq %rbp
-    movq %rdx, %rax
-    ret
-    .cfi_endproc
-    .size fern_context_jump, .-fern_context_jump
-
-/* fern_context_switch: the same save and restore as fern_context_jump, but it ends by popping the
- * target's return address and jumping to it instead of `ret`. The greenlet layer inlines its switch
- * into the caller, so the two sides of a switch resume at different places: a `ret` there is always
- * mispredicted (the return-stack buffer holds the other side's address), while the indirect `jmp`
- * is predicted from branch history. Saved frames are the same, so either entry resumes either. */
+ *   +32 r12, +40 rbx, +48 rbp, +56 return address.
+ * It ends by popping the target's return address and jumping to it instead of `ret`: the greenlet
+ * layer inlines its switch into the caller, so the two sides of a switch resume at different
+ * places, where a `ret` is always mispredicted (the return-stack buffer holds the other side's
+ * address) while the indirect `jmp` is predicted from branch history. */
     .globl fern_context_switch
     .type fern_context_switch, @function
     .align 16

@@ -2,10 +2,11 @@
 // another's. This is the only architecture-specific code in fern; everything above it speaks of
 // stack pointers.
 //
-// Implementation: fern_context_jump pushes the System V callee-saved registers (rbp, rbx, r12-r15)
+// Implementation: fern_context_switch pushes the System V callee-saved registers (rbp, rbx, r12-r15)
 // and the MXCSR / x87 control words onto the current stack, stores the stack pointer, loads the
 // target's and pops the same set: 8 stores, 8 loads and no system call. A value travels in the
-// return register, so the resumed side learns who switched to it.
+// return register, so the resumed side learns who switched to it. It ends in `pop; jmp` rather than
+// `ret` (as Boost's jump_fcontext does), since its call sites are inlined into many callers.
 #pragma once
 
 #include <cstddef>
@@ -17,9 +18,6 @@
 extern "C" {
 // Saves the current context at *save_sp and resumes target_sp; returns the `value` passed by
 // whoever later resumes this context.
-void* fern_context_jump(void** save_sp, void* target_sp, void* value) noexcept;
-// The same switch, ending in `pop; jmp` instead of `ret` (as Boost's jump_fcontext does): for call
-// sites inlined into different callers, where a `ret` would always be mispredicted.
 void* fern_context_switch(void** save_sp, void* target_sp, void* value) noexcept;
 }
 
@@ -33,11 +31,6 @@ using EntryFn = void (*)(void* arg, void* first_value);
 // the returned stack pointer calls entry(arg, value). Needs about 96 bytes.
 void* make_context(void* stack_top, EntryFn entry, void* arg) noexcept;
 
-inline void* jump(void** save_sp, void* target_sp, void* value) noexcept {
-  return fern_context_jump(save_sp, target_sp, value);
-}
-
-// Like jump, for switches inlined at many call sites (the greenlet layer's switch_to).
 inline void* switch_context(void** save_sp, void* target_sp, void* value) noexcept {
   return fern_context_switch(save_sp, target_sp, value);
 }

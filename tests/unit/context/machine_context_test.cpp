@@ -24,7 +24,7 @@ void co_entry(void* arg, void* first) {
     // Floating point across the switch keeps working (MXCSR saved, SSE regs caller-saved).
     double d = std::sqrt(static_cast<double>(v * v));
     v = reinterpret_cast<long>(
-        jump(&pp->co_sp, pp->main_sp, reinterpret_cast<void*>(static_cast<long>(d) + 1)));
+        switch_context(&pp->co_sp, pp->main_sp, reinterpret_cast<void*>(static_cast<long>(d) + 1)));
   }
 }
 
@@ -34,7 +34,7 @@ TEST(MachineContext, JumpPassesValuesBothWays) {
   pp.co_sp = make_context(s.top(), &co_entry, &pp);
   long v = 10;
   for (int i = 0; i < 5; ++i) {
-    v = reinterpret_cast<long>(jump(&pp.main_sp, pp.co_sp, reinterpret_cast<void*>(v)));
+    v = reinterpret_cast<long>(switch_context(&pp.main_sp, pp.co_sp, reinterpret_cast<void*>(v)));
   }
   EXPECT_EQ(pp.seen, (std::vector<long>{10, 11, 12, 13, 14}));
   EXPECT_EQ(v, 15);
@@ -54,10 +54,10 @@ TEST(MachineContext, FreshContextStartsAligned) {
         auto* st = static_cast<State*>(arg);
         alignas(16) volatile char probe[16];
         st->addr = reinterpret_cast<unsigned long>(&probe[0]);
-        jump(&st->co_sp, st->main_sp, nullptr);
+        switch_context(&st->co_sp, st->main_sp, nullptr);
       },
       &st);
-  jump(&st.main_sp, st.co_sp, nullptr);
+  switch_context(&st.main_sp, st.co_sp, nullptr);
   EXPECT_EQ(st.addr % 16, 0u);
   unmap_stack(s);
 }
