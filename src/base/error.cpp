@@ -21,6 +21,7 @@ class FernCategory final : public std::error_category {
       case Errc::limit_exceeded: return "size limit exceeded";
       case Errc::resource_exhausted: return "resource exhausted";
       case Errc::invalid_argument: return "invalid argument";
+      case Errc::unexpected_eof: return "the peer closed the connection before the expected data arrived";
     }
     return "unknown fern error";
   }
