@@ -20,3 +20,8 @@
 #include "fern/sync/pool.hpp"
 #include "fern/sync/queue.hpp"
 #include "fern/sync/semaphore.hpp"
+#include "fern/net/address.hpp"
+#include "fern/net/create_connection.hpp"
+#include "fern/net/resolver.hpp"
+#include "fern/net/socket.hpp"
+#include "fern/net/stream.hpp"
