@@ -3,9 +3,8 @@
 // accepts. When a socket is not ready, the greenlet parks in fern::wait_readable/wait_writable and
 // the hub runs the others, so one thread serves thousands of clients without a single callback.
 //
-// fern has no Socket class yet, so this uses non-blocking POSIX sockets with fern's fd waits, the
-// pattern a socket class wraps: try the system call first and park only on EAGAIN. Waiting first
-// would cost a trip through the hub on every call even when data is already there.
+// fern::net::Socket tries the system call first and parks only on EAGAIN, so a connection whose data
+// is already there costs one recv and one send per message.
 //
 //   echo_server [--port N] [--driver epoll|uring|poll|select] [--idle-timeout S] [--seconds S]
 //
@@ -14,9 +13,6 @@
 // after S seconds (default: until SIGINT or SIGTERM). Stopping closes the listening socket, which
 // wakes the accepting greenlet; the hub then unwinds every connection's greenlet on the way out.
 // bench/echo measures this program.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -28,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,6 +36,7 @@
 #include "fern/hub/io_wait.hpp"
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/spawn.hpp"
+#include "fern/net/socket.hpp"
 
 namespace {
 
@@ -107,112 +105,41 @@ Options parse_options(int argc, char** argv) {
   return options;
 }
 
-// Owns a descriptor the hub knows about: close_fd wakes anything still waiting on it.
-class Descriptor {
- public:
-  explicit Descriptor(int fd) noexcept : fd_(fd) {}
-  Descriptor(const Descriptor&) = delete;
-  Descriptor& operator=(const Descriptor&) = delete;
-  ~Descriptor() {
-    if (fd_ >= 0) fern::close_fd(fd_);
-  }
-  int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
-
-bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
-
-// Writes all of data[0, size); false when the peer is gone.
-bool send_all(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
-    if (n >= 0) {
-      data += n;
-      size -= static_cast<std::size_t>(n);
-    } else if (would_block(errno)) {
-      fern::wait_writable(fd);
-    } else if (errno != EINTR) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// One connection's whole life, as sequential code.
-void serve(int fd, fern::Duration idle_timeout) {
-  Descriptor client(fd);
+// One connection's whole life, as sequential code: read what arrived, write it back, repeat.
+void serve(fern::net::Socket client, fern::Duration idle_timeout) {
   auto buffer = std::make_unique<char[]>(kBufferSize);
-  try {
-    for (;;) {
-      ssize_t n = ::recv(fd, buffer.get(), kBufferSize, 0);
-      if (n > 0) {
-        if (!send_all(fd, buffer.get(), static_cast<std::size_t>(n))) return;
-      } else if (n == 0) {
-        return;  // the client closed its side
-      } else if (would_block(errno)) {
-        fern::wait_readable(fd, idle_timeout);
-      } else if (errno != EINTR) {
-        return;  // reset by the peer, or another error: this client is done
-      }
-    }
-  } catch (const std::system_error&) {
-    // Idle timeout (or the descriptor was closed under us): drop this client, keep serving others.
-  }
-}
-
-int listen_on(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, SOMAXCONN) != 0) {
-    int error = errno;
-    ::close(fd);
-    throw std::system_error(error, std::generic_category(),
-                            "bind/listen on 127.0.0.1:" + std::to_string(port));
-  }
-  fern::adopt_fd(fd);
-  return fd;
-}
-
-int bound_port(int fd) {
-  sockaddr_in addr{};
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  return ntohs(addr.sin_port);
-}
-
-bool is_closed(const std::system_error& e) { return e.code() == fern::make_error_code(fern::Errc::closed); }
-
-// The main greenlet's loop: accept everything that is pending, park when nothing is. Returns when
-// the listening socket is closed under it (see stop_later).
-void accept_until_closed(int listen_fd, fern::Duration idle_timeout) {
+  client.set_timeout(idle_timeout);
+  std::error_code ec;
   for (;;) {
-    int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd >= 0) {
-      fern::adopt_fd(fd);
-      int one = 1;  // replies go out at once, never held back by Nagle's algorithm
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      fern::spawn(serve, fd, idle_timeout);
-    } else if (would_block(errno)) {
-      try {
-        fern::wait_readable(listen_fd);
-      } catch (const std::system_error& e) {
-        if (is_closed(e)) return;
-        throw;
-      }
-    } else if (errno == EMFILE || errno == ENFILE) {
+    std::size_t n = client.recv(buffer.get(), kBufferSize, ec);
+    if (ec || n == 0) return;  // idle too long, reset, or the client closed its side
+    std::size_t sent = 0;
+    while (sent < n) {
+      sent += client.send(buffer.get() + sent, n - sent, ec);
+      if (ec) return;
+    }
+  }
+}
+
+bool is_closed(const std::error_code& ec) { return ec == fern::make_error_code(fern::Errc::closed); }
+
+// The main greenlet's loop: accept, spawn a greenlet per connection. Returns when the listening
+// socket is closed under it (see stop_later).
+void accept_until_closed(fern::net::Socket& listener, fern::Duration idle_timeout) {
+  for (;;) {
+    std::error_code ec;
+    fern::net::Socket client = listener.accept(nullptr, ec);
+    if (!ec) {
+      client.set_nodelay();  // replies go out at once, never held back by Nagle's algorithm
+      fern::spawn(serve, std::move(client), idle_timeout);
+    } else if (is_closed(ec)) {
+      return;
+    } else if (ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system) {
       // Out of descriptors: let connections finish rather than spin on accept.
-      std::perror("accept4");
+      std::fprintf(stderr, "accept: %s\n", ec.message().c_str());
       fern::sleep(std::chrono::milliseconds(100));
-    } else if (errno != EINTR && errno != ECONNABORTED) {
-      throw std::system_error(errno, std::generic_category(), "accept4");
+    } else if (ec != std::errc::connection_aborted) {
+      throw std::system_error(ec, "accept");
     }
   }
 }
@@ -232,13 +159,13 @@ int signal_descriptor() {
 }
 
 // Waits for a signal or for `run_for` to pass, then closes the listener, which ends the accept loop.
-void stop_later(int listen_fd, int signal_fd, fern::Duration run_for) {
+void stop_later(fern::net::Socket& listener, int signal_fd, fern::Duration run_for) {
   try {
     fern::wait_readable(signal_fd, run_for);
   } catch (const std::system_error&) {
     // The time is up.
   }
-  fern::close_fd(listen_fd);
+  listener.close();
   fern::close_fd(signal_fd);
 }
 
@@ -255,13 +182,14 @@ int main(int argc, char** argv) {
   }
   try {
     int signal_fd = signal_descriptor();
-    int listen_fd = listen_on(options.port);
-    std::printf("listening on 127.0.0.1:%d (driver %s)\n", bound_port(listen_fd),
+    fern::net::Socket listener =
+        fern::net::listen_tcp(fern::net::Address::ipv4_loopback(static_cast<std::uint16_t>(options.port)));
+    std::printf("listening on 127.0.0.1:%d (driver %s)\n", listener.local_address().port(),
                 std::string(fern::to_string(options.driver)).c_str());
     std::fflush(stdout);
     fern::Duration run_for = options.seconds > 0 ? std::chrono::seconds(options.seconds) : fern::kForever;
-    fern::spawn(stop_later, listen_fd, signal_fd, run_for);
-    accept_until_closed(listen_fd, options.idle_timeout);
+    fern::spawn(stop_later, std::ref(listener), signal_fd, run_for);
+    accept_until_closed(listener, options.idle_timeout);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
     return 1;

@@ -141,7 +141,7 @@ class SpawnedGreenlet final : public HubGreenletWithResult<R> {
 template <class F, class... Args>
 auto bind_spawned(F&& fn, Args&&... args) {
   return [f = std::forward<F>(fn), tup = std::make_tuple(std::forward<Args>(args)...)]() mutable {
-    return std::apply(f, tup);
+    return std::apply(f, std::move(tup));  // runs once: move-only arguments (a Socket) move in
   };
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -241,6 +243,17 @@ TEST(Spawn, DroppedDenseRefStillRuns) {
   spawn_with(dense_options(), [&] { ++ran; });
   sleep(1ms);
   EXPECT_EQ(ran, 1);
+}
+
+}  // namespace
+}  // namespace fern
+
+namespace fern {
+namespace {
+
+TEST(Spawn, MoveOnlyArgumentsMoveIntoTheGreenlet) {
+  auto owner = spawn([](std::unique_ptr<int> p) { return *p + 1; }, std::make_unique<int>(41));
+  EXPECT_EQ(owner.get(), 42);
 }
 
 }  // namespace
