@@ -35,22 +35,6 @@ std::size_t count_occurrences(const std::string& haystack, std::string_view need
 
 }  // namespace
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw_errno("socket");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) < 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) < 0) {
-    ::close(fd);
-    throw_errno("bind to a free port");
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "servers.hpp"
+
 namespace io_models_test {
 
 using namespace std::chrono_literals;
@@ -19,7 +21,7 @@ using namespace std::chrono_literals;
 inline constexpr std::chrono::seconds kPatience{60};
 
 // A port on 127.0.0.1 that was free a moment ago (the kernel picked it for a socket we then closed).
-int free_port();
+using fern_test::free_port;
 
 class ServerProcess {
  public:
