@@ -105,6 +105,8 @@ void Hub::run_ready() {
   for (ReadyItem& item : running_) {
     if (item.greenlet) {
       resume(*item.greenlet);
+    } else if (item.coroutine) {
+      resume(std::coroutine_handle<>::from_address(item.coroutine));
     } else {
       try {
         (*item.call)();
@@ -178,10 +180,19 @@ void Hub::resume(Greenlet& g) {
   }
 }
 
+void Hub::resume(std::coroutine_handle<> h) noexcept {
+  // fern::aio's promises keep what their body throws; anything else escaping is reported here.
+  try {
+    h.resume();
+  } catch (...) {
+    report_uncaught("in a coroutine resumed by the hub");
+  }
+}
+
 void Hub::call_soon(std::function<void()> fn) {
   auto* call = new std::function<void()>(std::move(fn));
   try {
-    ready_.push_back({nullptr, call});
+    ready_.push_back({nullptr, call, nullptr});
   } catch (...) {
     delete call;
     throw;

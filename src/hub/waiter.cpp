@@ -10,6 +10,8 @@ namespace fern {
 
 Waiter::Waiter() : hub_(&Hub::current()), greenlet_(Greenlet::current()) { timer_.owner = this; }
 
+Waiter::Waiter(Hub& hub) noexcept : hub_(&hub), greenlet_(nullptr) { timer_.owner = this; }
+
 Waiter::~Waiter() {
   if (timer_.armed()) hub_->timers().cancel(timer_);
 }
@@ -21,17 +23,7 @@ bool Waiter::park(TimePoint deadline) {
     throw_error(Errc::not_in_greenlet, "fern: cannot block inside the hub (a callback or timer)");
   }
   if (hub_->shutting_down()) throw GreenletExit();
-  timed_out_ = false;
-  if (!scheduled_ && deadline != TimePoint::max()) {
-    // The loop's cached clock is never ahead of the real one: a deadline it already passed is due.
-    if (deadline <= hub_->now()) {
-      // Already due: still yield once, as a zero sleep does, but report the timeout.
-      timed_out_ = true;
-      wake();
-    } else {
-      hub_->timers().arm(timer_, deadline, &Waiter::on_deadline);
-    }
-  }
+  arm(deadline);
   void*& slot = greenlet_->scheduler_slot();
   void* outer = slot;
   slot = this;
@@ -56,11 +48,43 @@ bool Waiter::park(TimePoint deadline) {
   return !timed_out_;
 }
 
+void Waiter::arm(TimePoint deadline) {
+  timed_out_ = false;
+  if (!scheduled_ && deadline != TimePoint::max()) {
+    // The loop's cached clock is never ahead of the real one: a deadline it already passed is due.
+    if (deadline <= hub_->now()) {
+      // Already due: still yield once, as a zero sleep does, but report the timeout.
+      timed_out_ = true;
+      wake();
+    } else {
+      hub_->timers().arm(timer_, deadline, &Waiter::on_deadline);
+    }
+  }
+}
+
+void Waiter::suspend(std::coroutine_handle<> h, TimePoint deadline) {
+  coroutine_ = h;
+  parked_ = true;
+  arm(deadline);
+}
+
+bool Waiter::resumed() {
+  parked_ = false;
+  scheduled_ = false;
+  if (timer_.armed()) hub_->timers().cancel(timer_);
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  return !timed_out_;
+}
+
 void Waiter::wake() noexcept {
   if (scheduled_) return;
   scheduled_ = true;
   try {
-    hub_->schedule(*greenlet_);
+    if (greenlet_) {
+      hub_->schedule(*greenlet_);
+    } else {
+      hub_->schedule(coroutine_);
+    }
   } catch (...) {
     std::terminate();  // the ready queue could not grow: nothing sensible remains
   }

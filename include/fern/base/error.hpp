@@ -20,7 +20,7 @@ enum class Errc {
   limit_exceeded,      // a configured size limit was hit (header size, line length, ...)
   resource_exhausted,  // the kernel refused memory or mappings (stacks, descriptors)
   invalid_argument,
-  unexpected_eof,      // the peer closed the stream before the data the caller needs arrived
+  unexpected_eof,  // the peer closed the stream before the data the caller needs arrived
 };
 
 const std::error_category& fern_category() noexcept;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <coroutine>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -92,7 +93,10 @@ class Hub {
   bool shutting_down() const noexcept { return shutting_down_; }
 
   // Resumes `g` on a later turn of the loop. Hub thread only.
-  void schedule(Greenlet& g) { ready_.push_back({&g, nullptr}); }
+  void schedule(Greenlet& g) { ready_.push_back({&g, nullptr, nullptr}); }
+  // Resumes the suspended coroutine `h` on a later turn of the loop, on the hub's own stack (the
+  // wake path of fern::aio tasks; see docs/design/aio.md). Hub thread only.
+  void schedule(std::coroutine_handle<> h) { ready_.push_back({nullptr, nullptr, h.address()}); }
   // Runs `fn` in the hub on a later turn of the loop. Hub thread only.
   void call_soon(std::function<void()> fn);
   // Runs `fn` in the hub soon; callable from any thread, wakes the hub if it sleeps.
@@ -114,7 +118,8 @@ class Hub {
  private:
   struct ReadyItem {
     Greenlet* greenlet;           // resume this one, or
-    std::function<void()>* call;  // run this callback (owned)
+    std::function<void()>* call;  // run this callback (owned), or
+    void* coroutine;              // resume this coroutine (std::coroutine_handle<>::address())
   };
 
   void loop();
@@ -125,6 +130,7 @@ class Hub {
   bool idle() const noexcept;
   void raise_loop_exit();
   void resume(Greenlet& g);
+  void resume(std::coroutine_handle<> h) noexcept;
   void unwind_remaining() noexcept;
 
   std::unique_ptr<Driver> driver_;

@@ -5,8 +5,15 @@
 //
 // Kills and Timeout scopes reach a parked greenlet through its current Waiter (fail()), which is
 // why every park in fern goes through here.
+//
+// A Waiter can also stand for a suspended C++20 coroutine (fern::aio): built with Waiter(hub), it
+// is bound to the coroutine's handle by suspend() in an await_suspend, and wake() makes the hub
+// resume that handle instead of switching to a greenlet. Everything that wakes waiters (WaitQueue,
+// drivers, timers, Waitable links) therefore wakes tasks through the same path. The Waiter then
+// lives in the coroutine's frame; resumed() ends the suspension where park() would have returned.
 #pragma once
 
+#include <coroutine>
 #include <exception>
 
 #include "fern/base/clock.hpp"
@@ -21,6 +28,8 @@ class Waiter {
  public:
   // A waiter for the current greenlet on the current thread's hub.
   Waiter();
+  // A waiter for a coroutine on `hub`; see suspend().
+  explicit Waiter(Hub& hub) noexcept;
   Waiter(const Waiter&) = delete;
   Waiter& operator=(const Waiter&) = delete;
   ~Waiter();
@@ -30,12 +39,20 @@ class Waiter {
   // (Errc::not_in_greenlet) when called in the hub itself.
   bool park(TimePoint deadline = TimePoint::max());
 
-  // Schedules the parked greenlet to resume; only the first call counts. Hub thread only.
+  // The coroutine form of park(), in two halves: suspend() from await_suspend, before `h` is
+  // suspended; resumed() from await_resume. resumed() returns true when woken, false when the
+  // deadline passed first, and throws what fail() gave.
+  void suspend(std::coroutine_handle<> h, TimePoint deadline = TimePoint::max());
+  bool resumed();
+
+  // Schedules the parked greenlet (or coroutine) to resume; only the first call counts. Hub
+  // thread only.
   void wake() noexcept;
   // Resumes the parked greenlet by raising `error` from park(); overrides an earlier wake().
   void fail(std::exception_ptr error) noexcept;
 
   bool woken() const noexcept { return scheduled_; }
+  // The parked greenlet; null for a coroutine's waiter.
   Greenlet* greenlet() const noexcept { return greenlet_; }
   Hub& hub() const noexcept { return *hub_; }
 
@@ -44,9 +61,11 @@ class Waiter {
 
  private:
   static void on_deadline(Timer& t) noexcept;
+  void arm(TimePoint deadline);
 
   Hub* hub_;
   Greenlet* greenlet_;
+  std::coroutine_handle<> coroutine_;
   Timer timer_;
   std::exception_ptr error_;
   bool scheduled_ = false;

@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <memory>
-
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
