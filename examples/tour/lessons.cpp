@@ -17,7 +17,10 @@ namespace {
 
 int lesson_l1() { return run_example("greenlet_switch", {}); }
 int lesson_l2() { return run_example("gevent_sleep", {"--scale", "0.2"}); }
+int lesson_l12() { return run_example("aio_sleep", {"1"}); }
+int lesson_l13() { return run_example("aio_generators", {"1"}); }
 int lesson_l14() { return run_example("event_loop", {}); }
+int lesson_l16() { return run_example("redis_cache", {"--demo"}); }
 
 }  // namespace
 
@@ -62,10 +65,19 @@ const std::vector<Lesson>& lessons() {
          "sleeping parks a greenlet in the hub: wake-ups come in deadline order and the run takes the "
          "longest sleep, not the sum",
          &lesson_l2},
+        {"L12", "asyncio: two tasks await sleep(1), run_until_complete(wait([...]))",
+         "C++20 tasks on the hub: both sleeps overlap, so the run takes about 1 s, not 2", &lesson_l12},
+        {"L13", "generators: yield, send, yield from, and a mini scheduler",
+         "Generator<T, Send> prints in the seed's order; the scheduler sleeps until the nearest wake time",
+         &lesson_l13},
         {"L14", "event-driven model: an event queue and a loop dispatching handlers",
          "call_soon, call_later (one cancelled), add_reader on a pipe, a greenlet feeding the pipe, stop(): "
          "callbacks and greenlets on one hub",
          &lesson_l14},
+        {"L16", "Redis as a cache: cache-aside in front of a 50 ms lookup",
+         "a real redis-server: misses fill the cache, hits skip the database; 20 greenlets share one "
+         "connection through automatic pipelining",
+         &lesson_l16},
     };
     for (Lesson& l : server_lessons()) v.push_back(l);
     std::stable_sort(v.begin(), v.end(), [](const Lesson& a, const Lesson& b) {

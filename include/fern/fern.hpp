@@ -15,6 +15,8 @@
 #include "fern/aio/wait.hpp"
 #include "fern/base/clock.hpp"
 #include "fern/base/error.hpp"
+#include "fern/clients/redis/client.hpp"
+#include "fern/clients/redis/subscriber.hpp"
 #include "fern/greenlet/greenlet.hpp"
 #include "fern/greenlet/greenlet_local.hpp"
 #include "fern/hub/hub.hpp"

@@ -4,7 +4,8 @@
 //   * the stream parsed in one chunk and split into chunks (through feed and through prepare/commit)
 //     gives the same replies and the same failure, with the same offset and message;
 //   * a failed parser stays failed whatever it is fed next;
-//   * every reply can be walked, printed, copied and compared to its copy;
+//   * every reply can be walked, printed, copied and compared to its copy, and a string reply's
+//     take_string() gives its as_string();
 //   * the string values of each reply, encoded as a command, parse back to the same words.
 #include <algorithm>
 #include <cstddef>
@@ -134,6 +135,11 @@ void check_reply(const Reply& reply) {
   (void)reply.to_string();
   Reply copy = reply;
   check(copy == reply, "a copy differs from its original");
+  if (copy.is_string()) {
+    const std::string text(copy.as_string());
+    check(std::move(copy).take_string() == text, "take_string() differs from as_string()");
+    check(copy.is_nil(), "take_string() left something behind");  // NOLINT(bugprone-use-after-move)
+  }
   if (strings.empty()) return;
 
   std::string command;

@@ -165,5 +165,22 @@ TEST(RedisReply, PrintsEveryKind) {
   EXPECT_EQ(out.str(), R"(+"OK")");
 }
 
+TEST(RedisReply, TakeStringMovesOrCopiesTheText) {
+  Reply bulk = parse("$5\r\nhello\r\n");
+  std::string taken = std::move(bulk).take_string();
+  EXPECT_EQ(taken, "hello");
+  EXPECT_TRUE(bulk.is_nil());  // NOLINT(bugprone-use-after-move): documented state
+  std::string big(4096, 'b');
+  Reply large = parse("$4096\r\n" + big + "\r\n");
+  const char* arena = large.as_string().data();
+  std::string moved = std::move(large).take_string();
+  EXPECT_EQ(moved, big);
+  EXPECT_EQ(moved.data(), arena);  // the arena itself, no copy
+  EXPECT_EQ(parse("=8\r\ntxt:text\r\n").take_string(), "text");
+  EXPECT_EQ(parse("+OK\r\n").take_string(), "OK");
+  EXPECT_EQ(parse("|1\r\n+ttl\r\n:3\r\n$1\r\nv\r\n").take_string(), "v");
+  EXPECT_THROW(parse(":1\r\n").take_string(), std::system_error);
+}
+
 }  // namespace
 }  // namespace fern::redis

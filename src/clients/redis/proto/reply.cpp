@@ -107,6 +107,21 @@ std::string_view ReplyView::as_string() const {
   return kind() == Kind::verbatim_string ? t.substr(kVerbatimPrefix) : t;
 }
 
+std::string Reply::take_string() && {
+  std::string_view t = as_string();
+  const auto& span = root_.payload.span;
+  std::string out;
+  if (kind() != Kind::verbatim_string && root_.attribute == detail::ReplyNode::none && span.begin == 0 &&
+      span.size == storage_.bytes.size()) {
+    out = std::move(storage_.bytes);
+  } else {
+    out.assign(t);
+  }
+  root_ = {};
+  storage_ = {};
+  return out;
+}
+
 std::int64_t ReplyView::as_integer() const {
   expect(Kind::integer, "as_integer()");
   return node_->payload.integer;

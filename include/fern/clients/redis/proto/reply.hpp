@@ -244,6 +244,11 @@ class Reply : public ReplyView {
   }
   ~Reply() = default;
 
+  // as_string() as an owned string, moving the reply's byte arena out instead of copying it when
+  // the string is all the reply holds (a plain GET's bulk string); the reply is nil afterwards.
+  // Throws like as_string() on a reply without text.
+  std::string take_string() &&;
+
  private:
   friend class ReplyParser;
   Reply(detail::ReplyNode root, detail::ReplyStorage storage) noexcept

@@ -1,0 +1,55 @@
+// Session: a connection a Client lends to one greenlet alone, for what must not share a connection
+// with other callers: WATCH ... MULTI ... EXEC (EXEC from anyone else on the connection would end
+// the WATCH), blocking commands (BLPOP would hold every other caller's reply behind it), or state
+// set per connection (CLIENT TRACKING). Calls block as Connection's do. On destruction the
+// connection goes back to the Client for reuse, or is closed if it may still hold state (a WATCH
+// without EXEC, replies pending). The Client must outlive its sessions.
+#pragma once
+
+#include "fern/clients/redis/commands.hpp"
+#include "fern/clients/redis/connection.hpp"
+#include "fern/clients/redis/pipeline.hpp"
+#include "fern/clients/redis/transaction.hpp"
+
+namespace fern::redis {
+
+class Client;
+
+class Session : public CommandSet<Session> {
+ public:
+  Session(Session&& other) noexcept;
+  Session& operator=(Session&&) = delete;
+  ~Session();
+
+  template <CommandArg... Args>
+  Reply command(const Args&... args) {
+    return connection_.command(args...);
+  }
+
+  // WATCH the keys until the next exec() or discard() of a transaction from multi().
+  template <CommandArg... Keys>
+  void watch(const Keys&... keys) {
+    connection_.command("WATCH", keys...);
+    watching_ = true;
+  }
+  void unwatch() {
+    connection_.command("UNWATCH");
+    watching_ = false;
+  }
+  bool watching() const noexcept { return watching_; }
+
+  Transaction multi() { return Transaction(connection_, &watching_); }
+  Pipeline pipeline() { return Pipeline(connection_); }
+  Connection& connection() noexcept { return connection_; }
+
+ private:
+  friend class Client;
+  Session(Client& client, Connection connection) noexcept
+      : client_(&client), connection_(std::move(connection)) {}
+
+  Client* client_;
+  Connection connection_;
+  bool watching_ = false;
+};
+
+}  // namespace fern::redis
