@@ -17,6 +17,11 @@ namespace {
 
 int lesson_l1() { return run_example("greenlet_switch", {}); }
 int lesson_l2() { return run_example("gevent_sleep", {"--scale", "0.2"}); }
+int lesson_l3() {
+  int fern_client = run_example("crawl", {"--demo"});
+  int patched_libc = run_example("monkey_patch", {});
+  return fern_client != 0 ? fern_client : patched_libc;
+}
 int lesson_l12() { return run_example("aio_sleep", {"1"}); }
 int lesson_l13() { return run_example("aio_generators", {"1"}); }
 int lesson_l14() { return run_example("event_loop", {}); }
@@ -65,6 +70,10 @@ const std::vector<Lesson>& lessons() {
          "sleeping parks a greenlet in the hub: wake-ups come in deadline order and the run takes the "
          "longest sleep, not the sum",
          &lesson_l2},
+        {"L3", "concurrent page fetch: URLs serially vs with spawn (and with monkey patching)",
+         "fern's HTTP client against a local server with per-path delays: serial = the sum, spawn = the "
+         "slowest; then unmodified blocking libc code made cooperative by patch_all()",
+         &lesson_l3},
         {"L12", "asyncio: two tasks await sleep(1), run_until_complete(wait([...]))",
          "C++20 tasks on the hub: both sleeps overlap, so the run takes about 1 s, not 2", &lesson_l12},
         {"L13", "generators: yield, send, yield from, and a mini scheduler",

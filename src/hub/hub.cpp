@@ -73,6 +73,7 @@ Hub::~Hub() {
     }
   }
   for (ReadyItem& item : ready_) delete item.call;
+  for (std::size_t i = next_running_; i < running_.size(); ++i) delete running_[i].call;
 }
 
 // The loop: run what is ready, fire due timers, then sleep in the driver until I/O, the next timer
@@ -100,9 +101,15 @@ void Hub::loop() {
 
 void Hub::run_ready() {
   // Only what was ready when the turn began: a greenlet that yields again waits for the next turn,
-  // so I/O and timers are never starved.
-  running_.swap(ready_);
-  for (ReadyItem& item : running_) {
+  // so I/O and timers are never starved. A direct handoff may have begun this turn, or run part of
+  // it, while the hub was switched out: the hub carries on from the batch's next item.
+  if (next_running_ == running_.size()) {
+    running_.clear();
+    running_.swap(ready_);
+    next_running_ = 0;
+  }
+  while (next_running_ < running_.size()) {
+    ReadyItem item = running_[next_running_++];
     if (item.greenlet) {
       resume(*item.greenlet);
     } else if (item.coroutine) {
@@ -116,7 +123,47 @@ void Hub::run_ready() {
       delete item.call;
     }
   }
+}
+
+void Hub::switch_away() {
+  if (Greenlet* next = next_handoff()) {
+    last_resumed_ = next;
+    next->switch_to();
+  } else {
+    greenlet_.switch_to();
+  }
+}
+
+// A direct handoff: the greenlet the hub would resume next, taken by the greenlet that parks, so
+// the two switches through the hub become one. Only when the hub would do nothing else first:
+// the next item of this turn's batch, or at the turn's end the next batch's head if no timer is
+// due, no poll is due and no other thread posted anything (what loop() checks between turns).
+// What runs, and in which order, is unchanged. Callbacks, coroutines and greenlets not yet started
+// (or already dead) are left to the hub, which runs them on its own stack.
+Greenlet* Hub::next_handoff() noexcept {
+  // The hub must be switched out in resume(), where it handles what switches back (not fresh, not
+  // in a callback, not in raise_loop_exit()'s throw into the main greenlet).
+  if (!hub_in_resume_) return nullptr;
+  if (next_running_ == running_.size() && !may_start_turn_directly()) return nullptr;
+  Greenlet* next = running_[next_running_].greenlet;
+  if (!next || !next->active()) return nullptr;
+  ++next_running_;
+  return next;
+}
+
+bool Hub::may_start_turn_directly() noexcept {
+  if (ready_.empty() || shutting_down_) return false;
+  if (busy_turns_ + 1 >= kPollEveryBusyTurns) return false;  // the hub's turn to poll
+  if (inbox_->pending.load(std::memory_order_acquire)) return false;
+  if (!timers_.empty()) {
+    now_ = Clock::now();
+    if (timers_.next_deadline() <= now_) return false;
+  }
+  ++busy_turns_;
   running_.clear();
+  running_.swap(ready_);
+  next_running_ = 0;
+  return true;
 }
 
 void Hub::run_due_timers() {
@@ -166,16 +213,21 @@ void Hub::raise_loop_exit() {
 }
 
 void Hub::resume(Greenlet& g) {
+  last_resumed_ = &g;
+  hub_in_resume_ = true;
   try {
     g.switch_to();
   } catch (const GreenletExit&) {
     if (shutting_down_) throw;  // ~Hub is unwinding the hub's own greenlet
   } catch (...) {
     // Only a raw greenlet whose parent is the hub can end here; spawned ones catch their own.
-    report_uncaught(("in greenlet '" + g.name() + "'").c_str());
+    report_uncaught(("in greenlet '" + last_resumed_->name() + "'").c_str());
   }
-  if (g.dead() && g.scheduler_slot()) {
-    auto* resident = static_cast<HubResident*>(std::exchange(g.scheduler_slot(), nullptr));
+  hub_in_resume_ = false;
+  // Direct handoffs may have moved on from `g`: what switched back here is the last one resumed.
+  Greenlet& back = *last_resumed_;
+  if (back.dead() && back.scheduler_slot()) {
+    auto* resident = static_cast<HubResident*>(std::exchange(back.scheduler_slot(), nullptr));
     resident->after_death();
   }
 }

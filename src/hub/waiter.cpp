@@ -42,7 +42,7 @@ bool Waiter::park(TimePoint deadline) {
   // Something other than this waiter may switch back here (a raw greenlet finishing into its
   // parent); only a wake, a failure or the deadline ends the park.
   do {
-    hub_->switch_to_hub();
+    hub_->switch_away();
   } while (!scheduled_);
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
   return !timed_out_;

@@ -14,7 +14,8 @@ bool Event::wait(Duration timeout) {
   if (flag_) return true;
   if (timeout <= Duration::zero()) return false;  // a zero timeout never parks
   const std::uint64_t seen = sets_;
-  const TimePoint deadline = deadline_after(timeout);
+  // No clock read for the common wait without a timeout.
+  const TimePoint deadline = timeout == kForever ? TimePoint::max() : deadline_after(timeout);
   while (sets_ == seen) {
     if (!waiters_.wait(deadline)) break;
   }

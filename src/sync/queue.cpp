@@ -22,7 +22,7 @@ void TaskCounter::done() {
 bool TaskCounter::join(Duration timeout) {
   if (unfinished_ == 0) return true;
   if (timeout <= Duration::zero()) return false;
-  const TimePoint deadline = deadline_after(timeout);
+  const TimePoint deadline = timeout == kForever ? TimePoint::max() : deadline_after(timeout);
   while (unfinished_ > 0) {
     if (!joiners_.wait(deadline)) break;
   }

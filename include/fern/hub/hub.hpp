@@ -109,8 +109,10 @@ class Hub {
   void add_external_ref() noexcept { ++external_refs_; }
   void release_external_ref() noexcept { --external_refs_; }
 
-  // Switches from the current greenlet to the hub; returns when something resumes it. Waiter uses it.
-  void switch_to_hub() { greenlet_.switch_to(); }
+  // Switches away from the current greenlet, which has just parked; returns when something
+  // resumes it. Goes straight to the greenlet the hub would resume next when the hub has nothing
+  // else to do first (a direct handoff, see next_handoff), else to the hub. Waiter uses it.
+  void switch_away();
 
   // Greenlets started by spawn() that have not finished; ~Hub unwinds them.
   void track(HubResident& r) noexcept { residents_.push_back(r); }
@@ -124,6 +126,8 @@ class Hub {
 
   void loop();
   void run_ready();
+  Greenlet* next_handoff() noexcept;
+  bool may_start_turn_directly() noexcept;
   void run_due_timers();
   void poll_io();
   void run_threadsafe_callbacks();
@@ -139,7 +143,10 @@ class Hub {
   Greenlet* main_;
   TimePoint now_;
   std::vector<ReadyItem> ready_;
-  std::vector<ReadyItem> running_;  // the batch being run; swapped with ready_ each turn
+  std::vector<ReadyItem> running_;    // the batch being run; swapped with ready_ each turn
+  std::size_t next_running_ = 0;      // the batch's next item, shared by the loop and handoffs
+  Greenlet* last_resumed_ = nullptr;  // what the hub or a handoff switched to last
+  bool hub_in_resume_ = false;        // the hub is switched out in resume()
   std::shared_ptr<detail::HubInbox> inbox_;
   std::size_t external_refs_ = 0;
   static constexpr unsigned kPollEveryBusyTurns = 61;

@@ -135,7 +135,7 @@ class BasicQueue {
   // Adds `item`, parking while the queue is full. QueueFull (Errc::timed_out) when `timeout`
   // passed first; the item is dropped then (try_put keeps it).
   void put(T item, Duration timeout = kForever) {
-    if (!await_space(deadline_after(timeout))) throw QueueFull(Errc::timed_out);
+    if (!await_space(timeout)) throw QueueFull(Errc::timed_out);
     insert(std::move(item));
   }
   // QueueFull (Errc::would_block) when full.
@@ -146,7 +146,7 @@ class BasicQueue {
   // put() without exceptions; `item` is moved from only when it was added.
   template <class U>
   bool try_put(U&& item, Duration timeout = Duration::zero()) {
-    if (!await_space(deadline_after(timeout))) return false;
+    if (!await_space(timeout)) return false;
     insert(T(std::forward<U>(item)));
     return true;
   }
@@ -154,7 +154,7 @@ class BasicQueue {
   // Removes and returns the next item, parking while the queue is empty. QueueEmpty
   // (Errc::timed_out) when `timeout` passed first.
   T get(Duration timeout = kForever) {
-    if (!await_item(deadline_after(timeout))) throw QueueEmpty(Errc::timed_out);
+    if (!await_item(timeout)) throw QueueEmpty(Errc::timed_out);
     return take();
   }
   // QueueEmpty (Errc::would_block) when empty.
@@ -164,13 +164,13 @@ class BasicQueue {
   }
   // get() without exceptions.
   std::optional<T> try_get(Duration timeout = Duration::zero()) {
-    if (!await_item(deadline_after(timeout))) return std::nullopt;
+    if (!await_item(timeout)) return std::nullopt;
     return take();
   }
 
   // A copy of the next item, left in the queue; parks like get().
   T peek(Duration timeout = kForever) {
-    if (!await_item(deadline_after(timeout))) throw QueueEmpty(Errc::timed_out);
+    if (!await_item(timeout)) throw QueueEmpty(Errc::timed_out);
     T copy = store_.next();
     wake_getters();  // a reservation we were woken with goes to a real getter
     return copy;
@@ -198,13 +198,24 @@ class BasicQueue {
   std::size_t free_slots() const noexcept { return maxsize_ > store_.size() ? maxsize_ - store_.size() : 0; }
   bool has_space() const noexcept { return maxsize_ == 0 || free_slots() > putters_.reserved(); }
 
-  bool await_item(TimePoint deadline) {
+  // The deadline is computed only when the caller has to park: a clock read is a measurable
+  // part of a handoff, and kForever needs none.
+  static TimePoint deadline_for(Duration timeout) noexcept {
+    return timeout == kForever ? TimePoint::max() : deadline_after(timeout);
+  }
+  bool await_item(Duration timeout) {
+    if (has_item()) return true;
+    if (timeout <= Duration::zero()) return false;  // a zero timeout never parks
+    const TimePoint deadline = deadline_for(timeout);
     while (!has_item()) {
       if (!getters_.wait(deadline)) return false;
     }
     return true;
   }
-  bool await_space(TimePoint deadline) {
+  bool await_space(Duration timeout) {
+    if (has_space()) return true;
+    if (timeout <= Duration::zero()) return false;
+    const TimePoint deadline = deadline_for(timeout);
     while (!has_space()) {
       if (!putters_.wait(deadline)) return false;
     }

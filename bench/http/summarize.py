@@ -1,0 +1,128 @@
+"""Summarizes bench/http/run.sh results: medians per server, medians of per-round ratios, the
+targets of issue 5, RATIO lines on stdout and the markdown report."""
+import argparse
+import collections
+import statistics
+
+TARGETS = [  # (peer, metric, minimum ratio, text)
+    ("nginx", "rps", 1.0, "requests/s >= 1.0x nginx"),
+    ("nginx", "cpu", 1.2, "CPU per request: nginx/fern >= 1.2"),
+    ("pywsgi", "rps", 10.0, "requests/s >= 10x gevent.pywsgi"),
+]
+PEERS = ["nginx", "pywsgi"]
+
+READING = """## Reading the keep-alive rows
+
+fern and nginx make the same system calls per keep-alive request (one recv, one send, one epoll wait
+per ~60 requests; `strace -c`), and `perf` puts 83-85 % of both servers' CPU in the kernel's loopback
+TCP path. The CPU-per-request ratio can therefore move only by the userland share (fern about 12 %,
+nginx about 17 %): a 1.2x advantage over nginx there would need fern's userland to cost nothing. With
+wrk alone on CPU 0 of a loaded machine, keep-alive requests/s measures the load generator as much as
+the servers: nginx/pywsgi lands near 7x here, not the 11x of an idle machine, which caps fern/pywsgi
+the same way while the CPU ratio (fern about 12-14x cheaper than pywsgi) holds. Pipelined, one recv
+and one send serve 16 requests and userland decides; nginx answers pipelined requests with one write
+each and does not enable TCP_NODELAY on a connection that always has a pipelined request buffered,
+so it is also stalled by Nagle there. Details: docs/design/servers.md.
+"""
+
+
+def parse(path):
+    runs = []
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 4:
+                continue
+            fields = dict(p.split("=", 1) for p in parts[3:])
+            runs.append((parts[0], int(parts[1]), parts[2], fields))
+    return runs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for name in ["results", "notes", "out", "machine", "versions", "mode", "rounds", "seconds", "started", "load",
+                 "ticks", "pinned"]:
+        ap.add_argument("--" + name, required=True)
+    a = ap.parse_args()
+    tick_us = 1e6 / float(a.ticks)
+    # workload -> server -> round -> (rps, cpu_us_per_request, errors)
+    data = collections.defaultdict(lambda: collections.defaultdict(dict))
+    order = []
+    for workload, rnd, server, f in parse(a.results):
+        if workload not in order:
+            order.append(workload)
+        requests = int(f["requests"])
+        rps = requests / float(f["seconds"])
+        cpu = int(f["cpu_ticks"]) * tick_us / requests
+        data[workload][server][rnd] = (rps, cpu, int(f.get("errors", "0") or 0))
+
+    lines = []
+    ratio_lines = []
+    target_rows = []
+    table = ["| workload | server | requests/s (median) | server CPU µs/request (median) | errors |",
+             "|---|---|---:|---:|---:|"]
+    ratio_table = ["| workload | fern/nginx req/s | nginx/fern CPU per req | fern/pywsgi req/s | pywsgi/fern CPU per req |",
+                   "|---|---:|---:|---:|---:|"]
+    for w in order:
+        for server in ["fern"] + PEERS:
+            rounds = data[w].get(server)
+            if not rounds:
+                continue
+            rps = statistics.median(v[0] for v in rounds.values())
+            cpu = statistics.median(v[1] for v in rounds.values())
+            errors = sum(v[2] for v in rounds.values())
+            table.append(f"| {w} | {server} | {rps:,.0f} | {cpu:.2f} | {errors} |")
+        ratios = {}
+        for peer in PEERS:
+            both = [r for r in data[w].get("fern", {}) if r in data[w].get(peer, {})]
+            if not both:
+                continue
+            f, p = data[w]["fern"], data[w][peer]
+            ratios[(peer, "rps")] = statistics.median(f[r][0] / p[r][0] for r in both)
+            ratios[(peer, "cpu")] = statistics.median(p[r][1] / f[r][1] for r in both)
+        cells = []
+        for peer in PEERS:
+            for metric in ["rps", "cpu"]:
+                v = ratios.get((peer, metric))
+                cells.append("n/a" if v is None else f"{v:.2f}")
+        ratio_table.append(f"| {w} | " + " | ".join(cells) + " |")
+        parts = [f"fern/{peer}_{metric}={ratios[(peer, metric)]:.2f}" for peer in PEERS for metric in ["rps", "cpu"]
+                 if (peer, metric) in ratios]
+        ratio_lines.append(f"RATIO http_{w} " + " ".join(parts))
+        for peer, metric, minimum, text in TARGETS:
+            v = ratios.get((peer, metric))
+            verdict = "n/a" if v is None else ("met" if v >= minimum else "NOT met")
+            shown = "n/a" if v is None else f"{v:.2f}"
+            target_rows.append(f"| {w} | {text} | {shown} | {verdict} |")
+
+    print(a.machine)
+    for l in table + [""] + ratio_table:
+        print(l)
+    for l in ratio_lines:
+        print(l)
+
+    notes = open(a.notes).read().strip()
+    with open(a.out, "w") as out:
+        out.write("# bench/http: fern's HTTP server vs nginx and gevent.pywsgi\n\n")
+        out.write("Generated by `bench/http/run.sh`" + (" --quick" if a.mode == "quick" else "") + f" ({a.started}).\n\n")
+        out.write(f"- {a.machine}\n- {a.versions}\n")
+        out.write(f"- load average (1/5/15 min) before / after: {a.load}; servers pinned to CPU 1 and wrk to CPU 0: {a.pinned}\n")
+        out.write(f"- {a.rounds} alternating rounds of {a.seconds} s per server and workload (order reversed every "
+                  "other round), after a 1 s warm-up; `wrk -t1`, response body \"hello\".\n")
+        out.write("- Servers: fern `examples/http_hello` (Release), nginx with one worker, `master_process off`, "
+                  "`access_log off`, `return 200 \"hello\"`; gevent.pywsgi with TCP_NODELAY "
+                  "(`bench/http/pywsgi_hello.py`).\n")
+        out.write("- CPU per request: utime+stime of the server process (/proc/PID/stat) over the run, divided by "
+                  "the responses wrk counted. Ratios are medians of per-round ratios, stated so that bigger is "
+                  "better for fern.\n\n")
+        if notes:
+            out.write("Notes: " + notes.replace("\n", "; ") + "\n\n")
+        out.write("## Medians\n\n" + "\n".join(table) + "\n\n## Ratios\n\n" + "\n".join(ratio_table) + "\n\n")
+        out.write("## Targets (issue 5)\n\n| workload | target | ratio | verdict |\n|---|---|---:|---|\n")
+        out.write("\n".join(target_rows) + "\n\n")
+        out.write("```\n" + "\n".join(ratio_lines) + "\n```\n\n")
+        out.write(READING)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+#include "fern/net/stream_server.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "fern/base/error.hpp"
+#include "fern/hub/sleep.hpp"
+#include "fern/hub/timeout.hpp"
+
+namespace fern::net {
+namespace {
+
+bool is_resource_shortage(const std::error_code& ec) noexcept {
+  return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
+         ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
+}
+
+// Errors that concern one connection the kernel already gave up on; the next accept may succeed.
+bool is_connection_error(const std::error_code& ec) noexcept {
+  return ec == std::errc::connection_aborted || ec == std::errc::protocol_error ||
+         ec == std::errc::operation_not_permitted || ec == std::errc::interrupted ||
+         ec == std::errc::connection_reset;
+}
+
+std::string describe(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
+}  // namespace
+
+void log_to_stderr(std::string_view line) {
+  std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+}
+
+StreamServer::StreamServer(const Address& local, Handler handler, StreamServerOptions options)
+    : local_(local), handler_(std::move(handler)), options_(std::move(options)) {
+  if (options_.max_connections > 0) {
+    auto pool = std::make_unique<Pool>(options_.max_connections);
+    pool_ = pool.get();
+    handlers_ = std::move(pool);
+  } else {
+    handlers_ = std::make_unique<Group>();
+  }
+  spawn_options_.greenlet = options_.handler_stack;
+  if (!options_.log) options_.log = log_to_stderr;
+}
+
+StreamServer::StreamServer(std::string_view ip, std::uint16_t port, Handler handler,
+                           StreamServerOptions options)
+    : StreamServer(Address::ip(ip, port), std::move(handler), std::move(options)) {}
+
+StreamServer::StreamServer(Socket listener, Handler handler, StreamServerOptions options)
+    : StreamServer(listener.local_address(), std::move(handler), std::move(options)) {
+  listener_ = std::move(listener);
+}
+
+StreamServer::~StreamServer() {
+  stop_accepting();
+  // Handlers and the acceptor point at this object: none may outlive it.
+  try {
+    if (acceptor_) acceptor_->kill();
+    handlers_->kill();
+  } catch (...) {
+    // Nowhere to park (the hub is going away): the hub unwinds them itself.
+  }
+}
+
+void StreamServer::log(std::string_view line) const { options_.log(line); }
+
+void StreamServer::start() {
+  if (started_) return;
+  if (stopping_) throw_error(Errc::closed, "fern: StreamServer::start after stop");
+  if (!listener_.is_open()) listener_ = listen_tcp(local_, options_.backlog, options_.reuse_port);
+  bound_ = listener_.local_address();
+  acceptor_ = spawn([this] { accept_loop(); });
+  started_ = true;
+}
+
+void StreamServer::serve_forever() {
+  start();
+  stopped_.wait();
+}
+
+void StreamServer::stop_accepting() noexcept {
+  stopping_ = true;
+  listener_.close();  // wakes the acceptor parked in accept() with Errc::closed
+  // The acceptor may be parked waiting for a free Pool slot instead.
+  if (waiting_for_slot_ && acceptor_ && !acceptor_->ready()) {
+    try {
+      acceptor_->kill(nullptr, false);
+    } catch (...) {
+    }
+  }
+}
+
+bool StreamServer::stop(Duration grace) {
+  if (stop_in_progress_) {
+    if (!stopped_.is_set()) stopped_.wait();
+    return handlers_->empty();
+  }
+  stop_in_progress_ = true;
+  stop_accepting();
+  // A handler that stops its own server is not waited for (it would wait for itself).
+  if (HubGreenlet* self = current_spawned()) handlers_->discard(GreenletRef<>(self));
+  bool clean = handlers_->join(grace);
+  if (!clean) handlers_->kill();
+  if (acceptor_) acceptor_->join();
+  stopped_.set();
+  return clean;
+}
+
+void StreamServer::accept_loop() {
+  while (accept_one()) {
+  }
+}
+
+bool StreamServer::accept_one() {
+  if (pool_ && pool_->full()) {
+    waiting_for_slot_ = true;
+    pool_->wait_available();
+    waiting_for_slot_ = false;
+  }
+  if (stopping_) return false;
+  Address peer;
+  std::error_code ec;
+  Socket connection = listener_.accept(&peer, ec);
+  if (ec) {
+    if (stopping_ || ec == make_error_code(Errc::closed)) return false;
+    handle_accept_error(ec);
+    return true;
+  }
+  if (options_.nodelay && (peer.is_ipv4() || peer.is_ipv6())) {
+    int on = 1;  // best effort: a connection already reset fails here and in its handler
+    (void)::setsockopt(connection.fd(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  }
+  auto g = spawn_with(
+      spawn_options_, [this](Socket s, Address p) { run_handler(std::move(s), p); }, std::move(connection),
+      peer);
+  handlers_->add(g);
+  return true;
+}
+
+void StreamServer::handle_accept_error(const std::error_code& ec) {
+  if (is_connection_error(ec)) return;
+  // Out of descriptors or memory: connections that end free some; spinning on accept would not.
+  log("fern: StreamServer " + bound_.to_string() + ": accept failed (" + ec.message() + "); retrying in " +
+      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(options_.accept_backoff).count()) +
+      " ms");
+  if (!is_resource_shortage(ec) && options_.accept_backoff <= Duration::zero()) return;
+  sleep(options_.accept_backoff);
+}
+
+void StreamServer::run_handler(Socket connection, const Address& peer) {
+  try {
+    std::optional<Timeout> limit;
+    if (options_.handler_timeout != kForever) limit.emplace(options_.handler_timeout);
+    handler_(std::move(connection), peer);
+  } catch (const GreenletExit&) {
+    throw;  // killed (stop): ends quietly
+  } catch (...) {
+    log("fern: StreamServer " + bound_.to_string() + ": handler for " + peer.to_string() +
+        " failed: " + describe(std::current_exception()));
+  }
+}
+
+}  // namespace fern::net
