@@ -13,7 +13,8 @@
 namespace fern {
 
 // Parks until `fd` has one of `events` (io_events), the deadline passes (Errc::timed_out) or the fd
-// is closed (Errc::closed).
+// is closed (Errc::closed). An fd that was ever waited on must be closed with close_fd(), never plain
+// ::close(): the driver keeps per-fd state (epoll registration) that a reused number would inherit.
 std::error_code wait_fd(int fd, std::uint32_t events, TimePoint deadline) noexcept(false);
 
 // Throwing forms: std::system_error with Errc::timed_out or Errc::closed.
