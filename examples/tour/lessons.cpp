@@ -19,7 +19,7 @@ int lesson_l1() { return run_example("greenlet_switch", {}); }
 int lesson_l2() { return run_example("gevent_sleep", {"--scale", "0.2"}); }
 int lesson_l3() {
   int fern_client = run_example("crawl", {"--demo"});
-  int patched_libc = run_example("monkey_patch", {});
+  int patched_libc = run_example("monkey_patch/monkey_patch", {});
   return fern_client != 0 ? fern_client : patched_libc;
 }
 int lesson_l12() { return run_example("aio_sleep", {"1"}); }
