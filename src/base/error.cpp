@@ -46,6 +46,16 @@ const std::error_category& fern_category() noexcept {
 
 void throw_error(std::error_code ec, const char* what) { throw std::system_error(ec, what); }
 
+std::string describe_exception(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
 void throw_errno(const char* what) { throw std::system_error(errno, std::system_category(), what); }
 
 }  // namespace fern

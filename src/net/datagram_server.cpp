@@ -11,20 +11,6 @@
 #include "fern/hub/sleep.hpp"
 
 namespace fern::net {
-namespace {
-
-std::string describe(std::exception_ptr error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "an exception not derived from std::exception";
-  }
-}
-
-}  // namespace
-
 DatagramServer::DatagramServer(const Address& local, Handler handler, DatagramServerOptions options)
     : local_(local), handler_(std::move(handler)), options_(std::move(options)) {
   if (!options_.log) options_.log = log_to_stderr;
@@ -140,7 +126,7 @@ void DatagramServer::run_handler(std::string_view datagram, const Address& from)
     throw;
   } catch (...) {
     log("fern: DatagramServer " + bound_.to_string() + ": handler for " + from.to_string() +
-        " failed: " + describe(std::current_exception()));
+        " failed: " + describe_exception(std::current_exception()));
   }
 }
 

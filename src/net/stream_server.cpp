@@ -31,16 +31,6 @@ bool is_connection_error(const std::error_code& ec) noexcept {
          ec == std::errc::connection_reset;
 }
 
-std::string describe(std::exception_ptr error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "an exception not derived from std::exception";
-  }
-}
-
 }  // namespace
 
 void log_to_stderr(std::string_view line) {
@@ -174,7 +164,7 @@ void StreamServer::run_handler(Socket connection, const Address& peer) {
     throw;  // killed (stop): ends quietly
   } catch (...) {
     log("fern: StreamServer " + bound_.to_string() + ": handler for " + peer.to_string() +
-        " failed: " + describe(std::current_exception()));
+        " failed: " + describe_exception(std::current_exception()));
   }
 }
 

@@ -3,6 +3,7 @@
 // kernel stay in std::system_category.
 #pragma once
 
+#include <exception>
 #include <string>
 #include <system_error>
 
@@ -30,6 +31,8 @@ inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<in
 // Throws std::system_error for `ec` with `what` as context. Out of line so callers stay small.
 [[noreturn]] void throw_error(std::error_code ec, const char* what);
 [[noreturn]] inline void throw_error(Errc e, const char* what) { throw_error(make_error_code(e), what); }
+// What an exception says: its what(), or a fixed text for one not derived from std::exception.
+std::string describe_exception(std::exception_ptr error);
 // Throws std::system_error built from errno.
 [[noreturn]] void throw_errno(const char* what);
 
