@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 namespace fern {
 namespace {
 
@@ -21,6 +23,11 @@ TEST(Error, ThrowErrorCarriesCode) {
     EXPECT_EQ(e.code(), Errc::closed);
     EXPECT_NE(std::string(e.what()).find("queue"), std::string::npos);
   }
+}
+
+TEST(Error, DescribeExceptionGivesWhatOrAFixedText) {
+  EXPECT_EQ(describe_exception(std::make_exception_ptr(std::runtime_error("boom"))), "boom");
+  EXPECT_EQ(describe_exception(std::make_exception_ptr(42)), "an exception not derived from std::exception");
 }
 
 }  // namespace
