@@ -26,8 +26,11 @@ constinit thread_local context::StackPool* t_stack_pool = nullptr;
 constinit thread_local context::DenseStackPool* t_dense_pool = nullptr;
 
 struct ThreadGreenletsHolder {
-  std::unique_ptr<ThreadGreenlets> state;
-  ~ThreadGreenletsHolder() { t_current = nullptr; }
+  ThreadGreenlets* state = nullptr;
+  ~ThreadGreenletsHolder() {
+    t_current = nullptr;
+    if (state) state->thread_exited();
+  }
 };
 thread_local ThreadGreenletsHolder t_holder;
 
@@ -42,12 +45,23 @@ std::atomic<StackMode> g_default_mode{initial_stack_mode()};
 ThreadGreenlets::ThreadGreenlets() : main(Greenlet::MainTag{}, this) {}
 ThreadGreenlets::~ThreadGreenlets() = default;
 
+void ThreadGreenlets::thread_exited() noexcept {
+  main.destroy_locals();  // the main greenlet's locals die with its thread
+  thread_alive.store(false, std::memory_order_release);
+  release(this);
+}
+
+void ThreadGreenlets::release(ThreadGreenlets* owner) noexcept {
+  // acq_rel: the deleting side must see everything the other holders did with the object.
+  if (owner->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete owner;
+}
+
 Greenlet* init_thread_greenlets() {
   // Thread-locals die in reverse order of construction: the stack pool must outlive every
   // greenlet (and the hub) of this thread.
   t_stack_pool = &context::StackPool::local();
   t_dense_pool = &context::DenseStackPool::local();
-  t_holder.state = std::make_unique<ThreadGreenlets>();
+  t_holder.state = new ThreadGreenlets();
   t_eh_globals = reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals());
   t_current = &t_holder.state->main;
   install_overflow_guard();
@@ -65,10 +79,11 @@ void set_default_stack_mode(StackMode mode) noexcept {
 
 Greenlet::Greenlet(Greenlet* parent, GreenletOptions options, const OwnSlot* own_slot) : options_(options) {
   Greenlet* cur = current();
-  owner_ = cur->owner_;
   parent_ = parent ? parent : cur;
-  if (parent_->owner_ != owner_)
+  if (parent_->owner_ != cur->owner_)
     throw std::invalid_argument("fern: a greenlet's parent must live on its thread");
+  owner_ = cur->owner_;
+  owner_->retain();
   if (own_slot) {
     stack_ = own_slot->stack;
     owns_slot_ = true;
@@ -105,17 +120,51 @@ void Greenlet::Deleter::operator()(Greenlet* g) const noexcept {
 Greenlet::Greenlet(MainTag, detail::ThreadGreenlets* owner)
     : state_(State::active), is_main_(true), owner_(owner), name_("main") {}
 
+namespace {
+// A suspended greenlet's stack holds live objects that only its own thread may unwind. While that
+// thread lives, destroying the greenlet elsewhere races with it: a program error, stopped here.
+// Once the thread has exited nothing can unwind them any more; the objects are lost, and said so.
+void report_foreign_destruction(const std::string& name, bool owner_alive) noexcept {
+  const char* shown = name.empty() ? "(unnamed)" : name.c_str();
+  if (owner_alive) {
+    std::fprintf(stderr,
+                 "fern: greenlet '%s' was destroyed by another thread while suspended; a suspended "
+                 "greenlet must be finished or destroyed on the thread that runs it\n",
+                 shown);
+    std::abort();
+  }
+  std::fprintf(stderr,
+               "fern: greenlet '%s' was destroyed while suspended after its thread exited: the objects on "
+               "its stack were never destroyed\n",
+               shown);
+}
+
+// Called in a catch block: what a greenlet raised instead of exiting while it was being unwound.
+void report_unwind_error(const std::string& name) noexcept {
+  const char* shown = name.empty() ? "(unnamed)" : name.c_str();
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fern: greenlet '%s' raised while being unwound: %s\n", shown, e.what());
+  } catch (...) {
+    std::fprintf(stderr, "fern: greenlet '%s' raised a non-standard exception while being unwound\n", shown);
+  }
+}
+}  // namespace
+
 Greenlet::~Greenlet() {
   if (is_main_) {
     destroy_locals();
     return;
   }
-  if (active() && t_current && owner_ == t_current->owner_ && this != t_current) {
+  if (active() && (!t_current || owner_ != t_current->owner_)) {
+    report_foreign_destruction(name_, owner_->thread_alive.load(std::memory_order_acquire));
+  } else if (active() && this != t_current) {
     parent_ = t_current;
     try {
       throw_in(GreenletExit{});
     } catch (...) {
-      // What the greenlet raised while being unwound has nowhere else to go.
+      report_unwind_error(name_);  // it has nowhere else to go, but must not vanish
     }
     if (!dead()) {
       std::fprintf(stderr, "fern: greenlet '%s' was destroyed while suspended and would not exit\n",
@@ -124,7 +173,8 @@ Greenlet::~Greenlet() {
     }
   }
   destroy_locals();
-  if (state_ != State::dead) release_stack();  // only when never unwound (another thread's)
+  if (state_ != State::dead) release_stack();  // only when never unwound (see above)
+  detail::ThreadGreenlets::release(owner_);
 }
 
 void Greenlet::release_stack() noexcept {
@@ -193,6 +243,8 @@ bool is_greenlet_exit(const std::exception_ptr& e) {
 std::any Greenlet::throw_in(std::exception_ptr error) {
   Greenlet* self = current();
   if (owner_ != self->owner_) throw std::logic_error("fern: cannot throw into a greenlet of another thread");
+  // greenlet's rule: an exit thrown into a greenlet that is already dead is eaten quietly.
+  if (dead() && is_greenlet_exit(error)) return {};
   Greenlet* target = this;
   if (!started()) {
     // Killed before it ran: it dies where it stands and the error goes to its parent.
@@ -253,6 +305,9 @@ void Greenlet::entry(void* arg, void* from) noexcept {
   self->destroy_locals();
   self->state_ = State::dead;
   Greenlet* parent = self->live_ancestor();
+  // A parent that never ran starts now, with this greenlet's result as its argument (or dies of
+  // its error without running), as in greenlet.
+  if (!parent->started()) parent->prepare_start();
   if (error) {
     parent->pending_ = std::move(error);
   } else {

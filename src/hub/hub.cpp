@@ -63,6 +63,17 @@ Hub::~Hub() {
     std::lock_guard lock(inbox_->mutex);
     inbox_->driver = nullptr;
   }
+  // A greenlet killed before it ever ran keeps its last reference in its ready-queue entry, which
+  // the hub drops on reaching it; a hub going away first drops it here (or the greenlet leaks).
+  // Before unwind_remaining(), while every entry still points at a live object.
+  for (std::vector<ReadyItem>* queue : {&running_, &ready_}) {
+    for (std::size_t i = queue == &running_ ? next_running_ : 0; i < queue->size(); ++i) {
+      Greenlet* g = (*queue)[i].greenlet;
+      if (!g || !g->dead() || !g->scheduler_slot()) continue;
+      (*queue)[i].greenlet = nullptr;
+      static_cast<HubResident*>(std::exchange(g->scheduler_slot(), nullptr))->after_death();
+    }
+  }
   unwind_remaining();
   detail::t_hub = nullptr;
   if (greenlet_.active()) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fern/hub/sleep.hpp"
@@ -69,6 +70,18 @@ TEST(Spawn, KillBeforeStartNeverRuns) {
   EXPECT_TRUE(g->ready());
   sleep(0ms);
   EXPECT_FALSE(ran);
+}
+
+// Killed before the hub ever ran it, then the hub goes away (its thread exits) without reaching the
+// greenlet's ready-queue entry: the greenlet and everything its function holds are still freed.
+TEST(Spawn, KillBeforeStartThenHubGoneFreesTheGreenlet) {
+  auto held = std::make_shared<int>(0);  // the greenlet's function holds a copy until freed
+  std::thread([held] {
+    GreenletRef<> g = spawn([held] {});
+    g->kill();
+    EXPECT_TRUE(g->dead());
+  }).join();
+  EXPECT_EQ(held.use_count(), 1);
 }
 
 TEST(Spawn, KillWithCustomException) {
