@@ -121,6 +121,14 @@ Greenlet::Greenlet(MainTag, detail::ThreadGreenlets* owner)
     : state_(State::active), is_main_(true), owner_(owner), name_("main") {}
 
 namespace {
+void report_overridden_run(const std::string& name) noexcept {
+  std::fprintf(stderr,
+               "fern: greenlet '%s' overrides run() and was destroyed while suspended without unwind() in "
+               "its destructor; its run() would be unwound after its members were destroyed\n",
+               name.empty() ? "(unnamed)" : name.c_str());
+  std::abort();
+}
+
 // A suspended greenlet's stack holds live objects that only its own thread may unwind. While that
 // thread lives, destroying the greenlet elsewhere races with it: a program error, stopped here.
 // Once the thread has exited nothing can unwind them any more; the objects are lost, and said so.
@@ -160,21 +168,27 @@ Greenlet::~Greenlet() {
   if (active() && (!t_current || owner_ != t_current->owner_)) {
     report_foreign_destruction(name_, owner_->thread_alive.load(std::memory_order_acquire));
   } else if (active() && this != t_current) {
-    parent_ = t_current;
-    try {
-      throw_in(GreenletExit{});
-    } catch (...) {
-      report_unwind_error(name_);  // it has nowhere else to go, but must not vanish
-    }
-    if (!dead()) {
-      std::fprintf(stderr, "fern: greenlet '%s' was destroyed while suspended and would not exit\n",
-                   name_.c_str());
-      std::abort();
-    }
+    if (!body_) report_overridden_run(name_);  // a subclass's run(): see unwind()
+    unwind();
   }
   destroy_locals();
   if (state_ != State::dead) release_stack();  // only when never unwound (see above)
   detail::ThreadGreenlets::release(owner_);
+}
+
+void Greenlet::unwind() noexcept {
+  if (!active() || this == t_current) return;
+  parent_ = t_current;
+  try {
+    throw_in(GreenletExit{});
+  } catch (...) {
+    report_unwind_error(name_);  // it has nowhere else to go, but must not vanish
+  }
+  if (!dead()) {
+    std::fprintf(stderr, "fern: greenlet '%s' was destroyed while suspended and would not exit\n",
+                 name_.c_str());
+    std::abort();
+  }
 }
 
 void Greenlet::release_stack() noexcept {

@@ -41,6 +41,7 @@ HubGreenlet::HubGreenlet(Hub& hub, const SpawnOptions& options, const OwnSlot* o
 }
 
 HubGreenlet::~HubGreenlet() {
+  unwind();  // never suspended here in practice (a reference is held while it runs); run() is ours
   if (start_timer_.armed()) hub_.timers().cancel(start_timer_);
 }
 

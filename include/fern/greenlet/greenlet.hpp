@@ -173,6 +173,11 @@ class Greenlet {
   explicit Greenlet(Greenlet* parent, GreenletOptions options) : Greenlet(parent, options, nullptr) {}
   Greenlet(Greenlet* parent, GreenletOptions options, const OwnSlot* own_slot);
   virtual std::any run(std::any first_value);
+  // Unwinds a suspended greenlet now (GreenletExit thrown in, as the destructor does). A class
+  // that overrides run() calls it first thing in its own destructor: by the time the base
+  // destructor runs, the members that run() uses are already gone, so the base refuses (aborts)
+  // to unwind an overridden run() itself.
+  void unwind() noexcept;
 
  private:
   friend struct detail::ThreadGreenlets;

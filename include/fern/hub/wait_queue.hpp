@@ -30,6 +30,8 @@ class WaitQueue {
   bool notify_one() noexcept;
   void notify_all() noexcept;
   bool empty() const noexcept { return entries_.empty(); }
+  // True while greenlets notified by this queue have not yet resumed.
+  bool notifying() const noexcept { return !notified_.empty(); }
   std::size_t size() const noexcept { return entries_.size(); }
 
  private:

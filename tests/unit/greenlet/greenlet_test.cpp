@@ -301,6 +301,56 @@ int recurse_deep(int depth, int limit) {
   return recurse_deep(depth + 1, limit) + pad[0];
 }
 
+// A subclass overriding run() unwinds in its own destructor, while the members run() uses exist.
+class Recorder : public Greenlet {
+ public:
+  explicit Recorder(std::string* out) : Greenlet(nullptr, Greenlet::defaults()), out_(out) {}
+  ~Recorder() override { unwind(); }
+
+ protected:
+  std::any run(std::any) override {
+    try {
+      parent()->switch_to();
+    } catch (const GreenletExit&) {
+      *out_ = member_;  // read while unwinding: must still be alive
+      throw;
+    }
+    return {};
+  }
+
+ private:
+  std::string* out_;
+  std::string member_ = "member still alive";
+};
+
+TEST(GreenletSubclass, UnwindInTheSubclassDestructorSeesItsMembers) {
+  std::string seen;
+  {
+    Recorder r(&seen);
+    r.switch_to();
+    EXPECT_TRUE(r.active());
+  }
+  EXPECT_EQ(seen, "member still alive");
+}
+
+class Forgetful : public Greenlet {
+ public:
+  Forgetful() : Greenlet(nullptr, Greenlet::defaults()) { set_name("forgetful"); }
+
+ protected:
+  std::any run(std::any) override { return parent()->switch_to(); }
+};
+
+TEST(GreenletDeathTest, SubclassWithoutUnwindIsRefused) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        Forgetful f;
+        f.switch_to();
+      },
+      "'forgetful' overrides run\\(\\) and was destroyed while suspended without unwind\\(\\)");
+}
+
 TEST(GreenletDeathTest, StackOverflowNamesTheGreenlet) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
