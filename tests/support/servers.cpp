@@ -203,22 +203,45 @@ void RedisServer::restart() {
   start();
 }
 
-MariadbServer::MariadbServer()
-    : dir_("fern-mariadb"), port_(free_port()), unix_socket_(dir_.file("mysqld.sock")) {
+MariadbServer::MariadbServer(std::vector<std::string> extra_args)
+    : dir_("fern-mariadb"),
+      port_(free_port()),
+      unix_socket_(dir_.file("mysqld.sock")),
+      extra_args_(std::move(extra_args)) {
   const std::string datadir = dir_.file("data");
   run_to_completion({"/usr/bin/mariadb-install-db", "--no-defaults", "--datadir=" + datadir, "--user=root",
                      "--auth-root-authentication-method=normal", "--skip-test-db"},
                     dir_.file("install.log"));
   write_file(dir_.file("init.sql"), "CREATE DATABASE IF NOT EXISTS fern_test;\n");
-  process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{
-          "/usr/sbin/mariadbd", "--no-defaults", "--datadir=" + datadir, "--socket=" + unix_socket_,
-          "--port=" + std::to_string(port_), "--bind-address=127.0.0.1", "--user=root", "--skip-log-bin",
-          "--innodb-buffer-pool-size=64M", "--max-connections=2000", "--pid-file=" + dir_.file("mysqld.pid"),
-          "--init-file=" + dir_.file("init.sql")},
-      dir_.file("mariadbd.log"));
+  start();
+}
+
+void MariadbServer::start() {
+  std::vector<std::string> argv = {"/usr/sbin/mariadbd",
+                                   "--no-defaults",
+                                   "--datadir=" + dir_.file("data"),
+                                   "--socket=" + unix_socket_,
+                                   "--port=" + std::to_string(port_),
+                                   "--bind-address=127.0.0.1",
+                                   "--user=root",
+                                   "--skip-log-bin",
+                                   "--innodb-buffer-pool-size=64M",
+                                   "--max-connections=2000",
+                                   "--pid-file=" + dir_.file("mysqld.pid"),
+                                   "--init-file=" + dir_.file("init.sql")};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  process_ = std::make_unique<ChildProcess>(std::move(argv), dir_.file("mariadbd.log"));
   if (!wait_for_port(port_, kStartPatience) || !process_->running())
     throw std::runtime_error("mariadbd did not start:\n" + process_->log());
+}
+
+void MariadbServer::kill() {
+  if (process_) process_->kill();
+}
+
+void MariadbServer::restart() {
+  kill();
+  start();
 }
 
 MariadbServer::~MariadbServer() = default;

@@ -77,20 +77,28 @@ class RedisServer {
 };
 
 // mariadbd with a fresh datadir (mariadb-install-db), root without password over TCP and the Unix
-// socket; a database `fern_test` exists. Takes a few seconds to start.
+// socket; a database `fern_test` exists. Takes a few seconds to start. `extra_args` go to mariadbd
+// (e.g. --ssl-cert=...). kill() is SIGKILL mid-work; start() brings it back on the same datadir,
+// port and socket (committed data survives, as after a crash).
 class MariadbServer {
  public:
-  MariadbServer();
+  explicit MariadbServer(std::vector<std::string> extra_args = {});
   ~MariadbServer();
   int port() const { return port_; }
   const std::string& unix_socket() const { return unix_socket_; }
   const char* user() const { return "root"; }
   const char* database() const { return "fern_test"; }
+  std::string dir() const { return dir_.path(); }
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
+  void kill();     // SIGKILL, no restart
+  void start();    // start again after kill(); waits until it accepts connections
+  void restart();  // kill() + start()
 
  private:
   TempDir dir_;
   int port_;
   std::string unix_socket_;
+  std::vector<std::string> extra_args_;
   std::unique_ptr<ChildProcess> process_;
 };
 
