@@ -165,7 +165,7 @@ Greenlet* Hub::next_handoff() noexcept {
 bool Hub::may_start_turn_directly() noexcept {
   if (ready_.empty() || shutting_down_) return false;
   if (busy_turns_ + 1 >= kPollEveryBusyTurns) return false;  // the hub's turn to poll
-  if (inbox_->pending.load(std::memory_order_acquire)) return false;
+  if (inbox_->pending.load(std::memory_order_seq_cst)) return false;
   if (!timers_.empty()) {
     now_ = Clock::now();
     if (timers_.next_deadline() <= now_) return false;
@@ -187,15 +187,15 @@ void Hub::poll_io() {
     TimePoint next = timers_.next_deadline();
     timeout = next == TimePoint::max() ? kForever : std::max(next - Clock::now(), Duration::zero());
   }
-  if (inbox_->pending.load(std::memory_order_acquire)) timeout = Duration::zero();
+  if (inbox_->pending.load(std::memory_order_seq_cst)) timeout = Duration::zero();
   driver_->poll(timeout);
   now_ = Clock::now();
 }
 
 void Hub::run_threadsafe_callbacks() {
   // A plain load first: the locked exchange is paid only when another thread posted something.
-  if (!inbox_->pending.load(std::memory_order_acquire)) return;
-  if (!inbox_->pending.exchange(false, std::memory_order_acq_rel)) return;
+  if (!inbox_->pending.load(std::memory_order_seq_cst)) return;
+  if (!inbox_->pending.exchange(false, std::memory_order_seq_cst)) return;
   std::vector<std::function<void()>> batch;
   {
     std::lock_guard lock(inbox_->mutex);
@@ -212,7 +212,7 @@ void Hub::run_threadsafe_callbacks() {
 
 bool Hub::idle() const noexcept {
   return timers_.empty() && driver_->waiting() == 0 && external_refs_ == 0 &&
-         !inbox_->pending.load(std::memory_order_acquire);
+         !inbox_->pending.load(std::memory_order_seq_cst);
 }
 
 void Hub::raise_loop_exit() {
@@ -267,7 +267,9 @@ bool RemoteHub::call(std::function<void()> fn) const {
   std::lock_guard lock(inbox_->mutex);
   if (!inbox_->driver) return false;
   inbox_->calls.push_back(std::move(fn));
-  inbox_->pending.store(true, std::memory_order_release);
+  // seq_cst, as every access to `pending`: with the driver's WakeSignal it is one half of a
+  // store-buffering pair (see fern/driver/wake_signal.hpp).
+  inbox_->pending.store(true, std::memory_order_seq_cst);
   inbox_->driver->wake();  // under the lock: the driver cannot go away meanwhile
   return true;
 }

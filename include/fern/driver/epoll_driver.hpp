@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "fern/driver/wake_signal.hpp"
 #include "fern/hub/driver.hpp"
 
 namespace fern {
@@ -42,8 +43,7 @@ class EpollDriver final : public Driver {
   void unlink(FdState& st, IoWait& w) noexcept;
 
   int epfd_ = -1;
-  int wakefd_ = -1;
-  std::atomic<bool> wake_pending_{false};
+  WakeSignal wake_;
   std::vector<FdState> fds_;
   std::size_t waiting_ = 0;
 };

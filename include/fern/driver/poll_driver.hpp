@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "fern/driver/wake_signal.hpp"
 #include "fern/hub/driver.hpp"
 
 namespace fern {
@@ -40,10 +41,8 @@ class PollDriver final : public Driver {
   void sync_slot(int fd, FdState& st) noexcept;
   void compact() noexcept;
   void dispatch(int fd, short revents) noexcept;
-  void drain_wake() noexcept;
 
-  int wakefd_ = -1;
-  std::atomic<bool> wake_pending_{false};
+  WakeSignal wake_;
   std::vector<FdState> fds_;     // by descriptor number
   std::vector<pollfd> pollfds_;  // slot 0 is the wake eventfd; an unused slot has fd -1
   std::vector<std::size_t> free_slots_;

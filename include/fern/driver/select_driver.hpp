@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "fern/driver/wake_signal.hpp"
 #include "fern/hub/driver.hpp"
 
 namespace fern {
@@ -39,10 +40,8 @@ class SelectDriver final : public Driver {
   void sync_sets(int fd, FdState& st) noexcept;
   void dispatch(int fd, std::uint32_t ready) noexcept;
   void fail_closed_descriptors() noexcept;
-  void drain_wake() noexcept;
 
-  int wakefd_ = -1;
-  std::atomic<bool> wake_pending_{false};
+  WakeSignal wake_;
   std::vector<FdState> fds_;  // FD_SETSIZE entries, by descriptor number
   fd_set read_set_;
   fd_set write_set_;

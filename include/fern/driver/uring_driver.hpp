@@ -16,6 +16,7 @@
 #include <memory>
 #include <vector>
 
+#include "fern/driver/wake_signal.hpp"
 #include "fern/hub/driver.hpp"
 
 struct io_uring;
@@ -57,10 +58,9 @@ class UringDriver final : public Driver {
   void drop_fd(int fd) noexcept;
 
   std::unique_ptr<io_uring> ring_;
-  int wakefd_ = -1;
   std::uint64_t wake_buffer_ = 0;  // the in-flight eventfd read lands here
   bool wake_armed_ = false;
-  std::atomic<bool> wake_pending_{false};
+  WakeSignal wake_{WakeSignal::Reader::ring};
   bool skip_cancel_cqe_ = false;  // IOSQE_CQE_SKIP_SUCCESS is available
   std::vector<FdState> fds_;      // by descriptor number
   std::size_t waiting_ = 0;

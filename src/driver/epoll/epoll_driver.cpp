@@ -25,25 +25,16 @@ std::uint64_t token(int fd, std::uint32_t generation) {
 EpollDriver::EpollDriver() {
   epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) throw_errno("fern: epoll_create1");
-  wakefd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wakefd_ < 0) {
-    ::close(epfd_);
-    throw_errno("fern: eventfd");
-  }
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = kWakeToken;
-  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev) != 0) {
-    ::close(wakefd_);
+  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_.fd(), &ev) != 0) {
     ::close(epfd_);
     throw_errno("fern: epoll_ctl(eventfd)");
   }
 }
 
-EpollDriver::~EpollDriver() {
-  ::close(wakefd_);
-  ::close(epfd_);
-}
+EpollDriver::~EpollDriver() { ::close(epfd_); }
 
 EpollDriver::FdState& EpollDriver::state(int fd) {
   if (fd < 0) throw_error(Errc::invalid_argument, "fern: waiting on a negative file descriptor");
@@ -159,22 +150,14 @@ void EpollDriver::poll(Duration timeout) {
   for (int i = 0; i < n; ++i) {
     std::uint64_t data = events[i].data.u64;
     if (data == kWakeToken) {
-      std::uint64_t count;
-      while (::read(wakefd_, &count, sizeof count) > 0) {
-      }
-      wake_pending_.store(false, std::memory_order_release);
+      wake_.drain();
       continue;
     }
     dispatch(static_cast<int>(data & 0xffffffffu), static_cast<std::uint32_t>(data >> 32), events[i].events);
   }
 }
 
-void EpollDriver::wake() noexcept {
-  if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
-  std::uint64_t one = 1;
-  ssize_t r = ::write(wakefd_, &one, sizeof one);
-  (void)r;  // EAGAIN means the counter is already non-zero: the hub will wake anyway
-}
+void EpollDriver::wake() noexcept { wake_.notify(); }
 
 void EpollDriver::close_fd(int fd) noexcept {
   if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;

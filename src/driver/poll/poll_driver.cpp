@@ -35,13 +35,9 @@ struct PollDriver::FdState {
   std::size_t slot = kNoSlot;
 };
 
-PollDriver::PollDriver() {
-  wakefd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wakefd_ < 0) throw_errno("fern: eventfd");
-  pollfds_.push_back(pollfd{wakefd_, POLLIN, 0});
-}
+PollDriver::PollDriver() { pollfds_.push_back(pollfd{wake_.fd(), POLLIN, 0}); }
 
-PollDriver::~PollDriver() { ::close(wakefd_); }
+PollDriver::~PollDriver() = default;
 
 PollDriver::FdState& PollDriver::state(int fd) {
   if (fd < 0) throw_error(Errc::invalid_argument, "fern: waiting on a negative file descriptor");
@@ -136,7 +132,7 @@ void PollDriver::poll(Duration timeout) {
   }
   if (n == 0) return;
   if (pollfds_[0].revents) {
-    drain_wake();
+    wake_.drain();
     --n;
   }
   // Waking only schedules greenlets, and a wake changes only the woken fd's own slot, so the
@@ -163,19 +159,7 @@ void PollDriver::dispatch(int fd, short revents) noexcept {
   sync_slot(fd, st);
 }
 
-void PollDriver::drain_wake() noexcept {
-  std::uint64_t count;
-  while (::read(wakefd_, &count, sizeof count) > 0) {
-  }
-  wake_pending_.store(false, std::memory_order_release);
-}
-
-void PollDriver::wake() noexcept {
-  if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
-  std::uint64_t one = 1;
-  ssize_t r = ::write(wakefd_, &one, sizeof one);
-  (void)r;  // EAGAIN means the counter is already non-zero: the hub will wake anyway
-}
+void PollDriver::wake() noexcept { wake_.notify(); }
 
 void PollDriver::close_fd(int fd) noexcept { forget_fd(fd); }
 

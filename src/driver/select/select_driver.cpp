@@ -19,10 +19,7 @@ struct SelectDriver::FdState {
 };
 
 SelectDriver::SelectDriver() {
-  wakefd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wakefd_ < 0) throw_errno("fern: eventfd");
-  if (wakefd_ >= FD_SETSIZE) {
-    ::close(wakefd_);
+  if (wake_.fd() >= FD_SETSIZE) {
     throw_error(Errc::limit_exceeded,
                 "fern: the select driver needs a descriptor below FD_SETSIZE (1024) for its wake-up "
                 "eventfd, and all of them are in use; use FERN_DRIVER=poll, epoll or uring");
@@ -30,11 +27,11 @@ SelectDriver::SelectDriver() {
   fds_.resize(FD_SETSIZE);
   FD_ZERO(&read_set_);
   FD_ZERO(&write_set_);
-  FD_SET(wakefd_, &read_set_);
-  max_fd_ = wakefd_;
+  FD_SET(wake_.fd(), &read_set_);
+  max_fd_ = wake_.fd();
 }
 
-SelectDriver::~SelectDriver() { ::close(wakefd_); }
+SelectDriver::~SelectDriver() = default;
 
 SelectDriver::FdState* SelectDriver::find(int fd) noexcept {
   if (fd < 0 || fd >= FD_SETSIZE) return nullptr;
@@ -54,7 +51,7 @@ void SelectDriver::sync_sets(int fd, FdState& st) noexcept {
     FD_CLR(fd, &write_set_);
   }
   if (wanted && fd > max_fd_) max_fd_ = fd;
-  while (max_fd_ > wakefd_ && !FD_ISSET(max_fd_, &read_set_) && !FD_ISSET(max_fd_, &write_set_)) --max_fd_;
+  while (max_fd_ > wake_.fd() && !FD_ISSET(max_fd_, &read_set_) && !FD_ISSET(max_fd_, &write_set_)) --max_fd_;
 }
 
 bool SelectDriver::start_wait(IoWait& w) {
@@ -101,10 +98,10 @@ void SelectDriver::poll(Duration timeout) {
     throw_errno("fern: pselect");
   }
   if (n == 0) return;
-  if (FD_ISSET(wakefd_, &readable)) drain_wake();
+  if (FD_ISSET(wake_.fd(), &readable)) wake_.drain();
   int last = max_fd_;  // dispatching can only lower max_fd_
   for (int fd = 0; fd <= last; ++fd) {
-    if (fd == wakefd_) continue;
+    if (fd == wake_.fd()) continue;
     std::uint32_t ready = 0;
     if (FD_ISSET(fd, &readable)) ready |= io_events::readable;
     if (FD_ISSET(fd, &writable)) ready |= io_events::writable;
@@ -123,7 +120,7 @@ void SelectDriver::dispatch(int fd, std::uint32_t ready) noexcept {
 void SelectDriver::fail_closed_descriptors() noexcept {
   int last = max_fd_;
   for (int fd = 0; fd <= last; ++fd) {
-    if (fd == wakefd_ || (!FD_ISSET(fd, &read_set_) && !FD_ISSET(fd, &write_set_))) continue;
+    if (fd == wake_.fd() || (!FD_ISSET(fd, &read_set_) && !FD_ISSET(fd, &write_set_))) continue;
     if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
     FdState& st = fds_[static_cast<std::size_t>(fd)];
     waiting_ -= st.waits.complete(detail::kAllEvents, std::make_error_code(std::errc::bad_file_descriptor));
@@ -131,19 +128,7 @@ void SelectDriver::fail_closed_descriptors() noexcept {
   }
 }
 
-void SelectDriver::drain_wake() noexcept {
-  std::uint64_t count;
-  while (::read(wakefd_, &count, sizeof count) > 0) {
-  }
-  wake_pending_.store(false, std::memory_order_release);
-}
-
-void SelectDriver::wake() noexcept {
-  if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
-  std::uint64_t one = 1;
-  ssize_t r = ::write(wakefd_, &one, sizeof one);
-  (void)r;  // EAGAIN means the counter is already non-zero: the hub will wake anyway
-}
+void SelectDriver::wake() noexcept { wake_.notify(); }
 
 void SelectDriver::close_fd(int fd) noexcept { forget_fd(fd); }
 

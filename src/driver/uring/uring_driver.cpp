@@ -60,20 +60,12 @@ UringDriver::UringDriver(unsigned entries) : ring_(std::make_unique<io_uring>())
   }
   if (rc < 0) throw_unavailable(rc);
   skip_cancel_cqe_ = (params.features & IORING_FEAT_CQE_SKIP) != 0;
-  // Blocking on purpose: io_uring completes a read of an O_NONBLOCK file with -EAGAIN instead of
-  // waiting for it. The writers never block (the counter cannot near its limit).
-  wakefd_ = ::eventfd(0, EFD_CLOEXEC);
-  if (wakefd_ < 0) {
-    io_uring_queue_exit(ring_.get());
-    throw_errno("fern: eventfd");
-  }
   arm_wake();
   io_uring_submit(ring_.get());
 }
 
 UringDriver::~UringDriver() {
   io_uring_queue_exit(ring_.get());  // cancels what is in flight, the eventfd read included
-  ::close(wakefd_);
 }
 
 UringDriver::FdState& UringDriver::state(int fd) {
@@ -101,7 +93,7 @@ io_uring_sqe* UringDriver::next_sqe() noexcept {
 void UringDriver::arm_wake() noexcept {
   io_uring_sqe* sqe = next_sqe();
   if (!sqe) return;  // retried by the next poll()
-  io_uring_prep_read(sqe, wakefd_, &wake_buffer_, sizeof wake_buffer_, 0);
+  io_uring_prep_read(sqe, wake_.fd(), &wake_buffer_, sizeof wake_buffer_, 0);
   io_uring_sqe_set_data64(sqe, kWakeToken);
   wake_armed_ = true;
 }
@@ -206,7 +198,7 @@ void UringDriver::reap() noexcept {
 void UringDriver::complete(std::uint64_t user_data, int res) noexcept {
   if (user_data == kWakeToken) {
     wake_armed_ = false;
-    wake_pending_.store(false, std::memory_order_release);
+    wake_.clear();
     arm_wake();
     return;
   }
@@ -238,12 +230,7 @@ void UringDriver::complete(std::uint64_t user_data, int res) noexcept {
   }
 }
 
-void UringDriver::wake() noexcept {
-  if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
-  std::uint64_t one = 1;
-  ssize_t r = ::write(wakefd_, &one, sizeof one);
-  (void)r;  // EAGAIN means the counter is already non-zero: the hub will wake anyway
-}
+void UringDriver::wake() noexcept { wake_.notify(); }
 
 // Fails the fd's waits with Errc::closed and cancels its polls at once rather than at the next turn:
 // an armed poll holds a reference to the file, which would keep a closed socket open meanwhile.
