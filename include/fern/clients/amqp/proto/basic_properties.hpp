@@ -43,6 +43,8 @@ struct ContentHeader {
   friend bool operator==(const ContentHeader&, const ContentHeader&) = default;
 };
 
+// Appends the property flags and the present properties (the tail of a content header payload).
+void encode_basic_properties(std::string& out, const BasicProperties& properties);
 // Appends a content header payload (not the frame around it) to `out`. Throws
 // std::system_error(Errc::invalid_argument) for a short string property longer than 255 bytes.
 void encode_content_header(std::string& out, const ContentHeader& header);
