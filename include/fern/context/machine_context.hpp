@@ -2,17 +2,19 @@
 // another's. This is the only architecture-specific code in fern; everything above it speaks of
 // stack pointers.
 //
-// Implementation: fern_context_switch pushes the System V callee-saved registers (rbp, rbx, r12-r15)
-// and the MXCSR / x87 control words onto the current stack, stores the stack pointer, loads the
-// target's and pops the same set: 8 stores, 8 loads and no system call. A value travels in the
-// return register, so the resumed side learns who switched to it. It ends in `pop; jmp` rather than
-// `ret` (as Boost's jump_fcontext does), since its call sites are inlined into many callers.
+// Implementation, one assembly file per architecture, the same saved state on each: the callee-saved
+// registers and the floating-point control state of the ABI. On x86-64 (System V),
+// fern_context_switch pushes rbp, rbx, r12-r15 and the MXCSR / x87 control words: 8 stores, 8 loads.
+// On aarch64 (AAPCS64) it stores x19-x29, the link register, d8-d15 and FPCR. Neither makes a
+// system call. A value travels in the return register, so the resumed side learns who switched to
+// it. Each ends in an indirect jump rather than a return (as Boost's jump_fcontext does), since its
+// call sites are inlined into many callers and the return predictor would guess the other side.
 #pragma once
 
 #include <cstddef>
 
-#if !defined(__x86_64__)
-#error "fern's machine context is written for x86-64 System V; port src/context/jump_*.S first"
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "fern's machine context is written for x86-64 and aarch64; port src/context/jump_*.S first"
 #endif
 
 extern "C" {
