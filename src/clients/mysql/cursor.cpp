@@ -8,14 +8,16 @@ namespace fern::mysql {
 Cursor::Cursor(Session& session, std::unique_ptr<RowSource> source)
     : session_(&session), source_(std::move(source)) {
   session.cursor_open_ = true;
+  release_when_finished();
 }
 
-Cursor::Cursor(Cursor&& other) noexcept : session_(other.session_), source_(std::move(other.source_)) {
+Cursor::Cursor(Cursor&& other) noexcept
+    : session_(other.session_), source_(std::move(other.source_)), held_(other.held_) {
   other.session_ = nullptr;
 }
 
 Cursor::~Cursor() {
-  if (!session_) return;
+  if (!session_ || !held_) return;
   if (!source_->finished_ && session_->usable()) {
     // Unread rows are still coming: rather than read (maybe millions of) rows nobody wants, close.
     session_->shut_socket();
@@ -23,6 +25,14 @@ Cursor::~Cursor() {
   }
   source_.reset();
   session_->cursor_open_ = false;
+}
+
+void Cursor::release_when_finished() noexcept {
+  // The server has sent everything: the connection serves other calls while this Cursor lives on.
+  if (session_ && source_->finished_ && session_->cursor_open_) {
+    session_->cursor_open_ = false;
+    held_ = false;
+  }
 }
 
 namespace {
@@ -42,7 +52,10 @@ auto guarded(Session& session, RowSource& source, F&& f) {
 }  // namespace
 
 bool Cursor::next(Row& row) {
-  return guarded(*session_, *source_, [&] { return source_->next(row); });
+  if (!held_) return false;
+  bool more = guarded(*session_, *source_, [&] { return source_->next(row); });
+  release_when_finished();
+  return more;
 }
 
 std::optional<Row> Cursor::next() {
@@ -52,7 +65,10 @@ std::optional<Row> Cursor::next() {
 }
 
 Result Cursor::collect() {
-  return guarded(*session_, *source_, [&] { return source_->collect(); });
+  if (!held_) return Result{};
+  Result r = guarded(*session_, *source_, [&] { return source_->collect(); });
+  release_when_finished();
+  return r;
 }
 
 const Columns& Cursor::columns() const { return *source_->columns_; }
@@ -62,7 +78,10 @@ std::uint64_t Cursor::insert_id() const { return source_->insert_id_; }
 bool Cursor::finished() const noexcept { return source_->finished_; }
 
 bool Cursor::next_result() {
-  return guarded(*session_, *source_, [&] { return source_->next_result(); });
+  if (!held_) return false;
+  bool more = guarded(*session_, *source_, [&] { return source_->next_result(); });
+  release_when_finished();
+  return more;
 }
 
 }  // namespace fern::mysql

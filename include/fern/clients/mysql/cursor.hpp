@@ -1,9 +1,10 @@
 // Cursor: a result read from the socket one row at a time, so a million-row SELECT runs in the
 // memory of one row. next() parks the calling greenlet only when the next row has not arrived yet.
 // A statement that returns several results (a multi-statement query, a CALL) is walked with
-// next_result(). While a Cursor is open its connection serves nothing else; destroying one before
-// its end closes the connection (the unread rows are not drained), so the connection is never left
-// out of step with the server. Obtained from Connection::query_stream / stream.
+// next_result(). Until the server has sent everything its connection serves nothing else (a
+// finished Cursor lets go of it at once); destroying one before its end closes the connection (the
+// unread rows are not drained), so the connection is never left out of step with the server. A
+// Cursor must not outlive its Connection. Obtained from Connection::query_stream / stream.
 #pragma once
 
 #include <cstdint>
@@ -43,8 +44,10 @@ class Cursor {
  private:
   friend class Connection;
   Cursor(Session& session, std::unique_ptr<RowSource> source);
+  void release_when_finished() noexcept;
   Session* session_;
   std::unique_ptr<RowSource> source_;
+  bool held_ = true;  // the connection serves this Cursor only
 };
 
 }  // namespace fern::mysql
