@@ -49,8 +49,8 @@ std::unique_ptr<Connection> Pool::take_idle() {
         c.reset();  // also proves the connection alive
         ++stats_.resets;
       } else if (Clock::now() - entry.since >= pool_options_.check_idle_after) {
-        c.ping();
         ++stats_.health_checks;
+        c.ping();
       }
       return std::move(entry.conn);
     } catch (const Error&) {
