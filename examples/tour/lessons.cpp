@@ -26,6 +26,7 @@ int lesson_l12() { return run_example("aio_sleep", {"1"}); }
 int lesson_l13() { return run_example("aio_generators", {"1"}); }
 int lesson_l14() { return run_example("event_loop", {}); }
 int lesson_l16() { return run_example("redis_cache", {"--demo"}); }
+int lesson_l17() { return run_example("mysql_bank", {"--demo"}); }
 
 }  // namespace
 
@@ -87,6 +88,10 @@ const std::vector<Lesson>& lessons() {
          "a real redis-server: misses fill the cache, hits skip the database; 20 greenlets share one "
          "connection through automatic pipelining",
          &lesson_l16},
+        {"L17", "a database from greenlets: a bank schema, 50 concurrent writers, a rolled-back transfer",
+         "a real mariadbd: 50 greenlets in one thread insert and read over a pool of 10 connections; an "
+         "overdrawing transfer is rolled back by its exception and the total of the balances is unchanged",
+         &lesson_l17},
     };
     for (Lesson& l : server_lessons()) v.push_back(l);
     std::stable_sort(v.begin(), v.end(), [](const Lesson& a, const Lesson& b) {
