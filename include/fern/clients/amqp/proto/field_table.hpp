@@ -39,8 +39,9 @@ class FieldTable {
   // Replaces the value named `name`, or appends it.
   void set(std::string name, FieldValue value);
 
-  bool empty() const noexcept { return entries_.empty(); }
-  std::size_t size() const noexcept { return entries_.size(); }
+  // Defined below, once FieldValue is complete.
+  bool empty() const noexcept;
+  std::size_t size() const noexcept;
   const std::vector<Entry>& entries() const noexcept { return entries_; }
   std::vector<Entry>& entries() noexcept { return entries_; }
 
@@ -125,6 +126,9 @@ class FieldValue {
  private:
   Variant v_;
 };
+
+inline bool FieldTable::empty() const noexcept { return entries_.empty(); }
+inline std::size_t FieldTable::size() const noexcept { return entries_.size(); }
 
 // Nesting deeper than this (tables in arrays in tables...) is refused when decoding, so a hostile
 // peer cannot exhaust the stack.
