@@ -2,12 +2,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <system_error>
 
 #include "fern/base/error.hpp"
 #include "fern/driver/epoll_driver.hpp"
 #include "fern/driver/poll_driver.hpp"
 #include "fern/driver/select_driver.hpp"
+#ifndef FERN_NO_URING
 #include "fern/driver/uring_driver.hpp"
+#endif
 #include "fern/hub/driver.hpp"
 
 namespace fern {
@@ -36,7 +39,14 @@ DriverKind default_driver_kind() {
 std::unique_ptr<Driver> make_driver(DriverKind kind) {
   switch (kind) {
     case DriverKind::epoll: return std::make_unique<EpollDriver>();
+#ifndef FERN_NO_URING
     case DriverKind::uring: return std::make_unique<UringDriver>();  // throws when io_uring is disabled
+#else
+    case DriverKind::uring:
+      throw_error(std::make_error_code(std::errc::function_not_supported),
+                  "fern: io_uring is not available: this build has no io_uring driver (FERN_WITH_URING=OFF); "
+                  "use FERN_DRIVER=epoll");
+#endif
     case DriverKind::poll: return std::make_unique<PollDriver>();
     case DriverKind::select: return std::make_unique<SelectDriver>();
   }

@@ -22,6 +22,11 @@
 #include <utility>
 #include <vector>
 
+// Re-executing the binary is the safe default; an emulated cross build forks (tests/CMakeLists.txt).
+#ifndef FERN_DEATH_TEST_STYLE
+#define FERN_DEATH_TEST_STYLE "threadsafe"
+#endif
+
 namespace fern {
 namespace {
 
@@ -215,7 +220,7 @@ void destroy_on_the_wrong_thread() {
 // fern differs: destroying another thread's suspended greenlet is refused loudly, never done
 // silently on the wrong thread.
 TEST(TestGreenletDeathTest, test_dealloc_other_thread) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  GTEST_FLAG_SET(death_test_style, FERN_DEATH_TEST_STYLE);
   EXPECT_DEATH(destroy_on_the_wrong_thread(),
                "'suspended elsewhere' was destroyed by another thread while suspended");
 }

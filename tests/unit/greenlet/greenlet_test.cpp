@@ -8,6 +8,11 @@
 #include <thread>
 #include <vector>
 
+// Re-executing the binary is the safe default; an emulated cross build forks (tests/CMakeLists.txt).
+#ifndef FERN_DEATH_TEST_STYLE
+#define FERN_DEATH_TEST_STYLE "threadsafe"
+#endif
+
 namespace fern {
 namespace {
 
@@ -342,7 +347,7 @@ class Forgetful : public Greenlet {
 };
 
 TEST(GreenletDeathTest, SubclassWithoutUnwindIsRefused) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  GTEST_FLAG_SET(death_test_style, FERN_DEATH_TEST_STYLE);
   EXPECT_DEATH(
       {
         Forgetful f;
@@ -352,7 +357,7 @@ TEST(GreenletDeathTest, SubclassWithoutUnwindIsRefused) {
 }
 
 TEST(GreenletDeathTest, StackOverflowNamesTheGreenlet) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  GTEST_FLAG_SET(death_test_style, FERN_DEATH_TEST_STYLE);
   EXPECT_DEATH(
       {
         Greenlet g([] { recurse_deep(0, 1 << 30); }, nullptr, GreenletOptions{64 * 1024, StackMode::guarded});
@@ -369,7 +374,7 @@ namespace fern {
 namespace {
 
 TEST(GreenletDeathTest, DenseOverflowIsCaughtByTheCanary) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  GTEST_FLAG_SET(death_test_style, FERN_DEATH_TEST_STYLE);
   EXPECT_DEATH(
       {
         Greenlet g(
@@ -478,7 +483,7 @@ TEST(GreenletOwnSlot, ThousandsParkedAtOnce) {
 }
 
 TEST(GreenletDeathTest, OwnSlotOverflowIsCaughtByTheCanary) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  GTEST_FLAG_SET(death_test_style, FERN_DEATH_TEST_STYLE);
   EXPECT_DEATH(
       {
         Greenlet::Ptr g = Greenlet::make_dense([] {

@@ -31,10 +31,21 @@ TEST(Wait, TimeoutReturnsWhatIsReady) {
   slow->kill();
 }
 
+// The order comes from which greenlet finishes first, made certain by a wait queue each one parks
+// on, woken in turn; no clock decides it.
 TEST(IWait, YieldsInCompletionOrder) {
-  auto third = spawn([] { sleep(6ms); });
-  auto first = spawn([] { sleep(1ms); });
-  auto second = spawn([] { sleep(3ms); });
+  WaitQueue go_first, go_second, go_third;
+  auto third = spawn([&] { go_third.wait(); });
+  auto first = spawn([&] { go_first.wait(); });
+  auto second = spawn([&] { go_second.wait(); });
+  yield();  // all three are parked
+  spawn([&] {
+    for (WaitQueue* q : {&go_first, &go_second, &go_third}) {
+      q->notify_all();
+      yield();
+      yield();
+    }
+  });
   Waitable* objs[] = {third.get_pointer(), first.get_pointer(), second.get_pointer()};
   IWait it(objs);
   EXPECT_EQ(it.next(), static_cast<Waitable*>(first.get_pointer()));
