@@ -1,12 +1,16 @@
 #include "fern/hub/hub.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "fern/base/error.hpp"
+#include "fern/hub/io_wait.hpp"
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/spawn.hpp"
 #include "fern/hub/wait_queue.hpp"
@@ -99,6 +103,121 @@ TEST(Hub, ThreadExitUnwindsParkedGreenlets) {
     sleep(0ms);
   }).join();
   EXPECT_TRUE(unwound);
+}
+
+}  // namespace
+}  // namespace fern
+
+namespace fern {
+namespace {
+
+// Direct handoff (Hub::switch_away): a parking greenlet may switch straight to the next ready one.
+// What runs and in which order must be exactly what the loop would do.
+
+// Round-robin: each turn runs what was ready when it began, in the order it became ready, whether
+// the switch goes through the hub or is handed off.
+TEST(HubHandoff, OrderIsTheLoops) {
+  std::vector<int> log;
+  std::vector<GreenletRef<>> gs;
+  for (int id = 0; id < 4; ++id) {
+    gs.push_back(spawn([&log, id] {
+      for (int k = 0; k < 3; ++k) {
+        log.push_back(id * 10 + k);
+        yield();
+      }
+    }));
+  }
+  // A callback queued among them runs at its place in the turn, never skipped by a handoff.
+  Hub::current().call_soon([&log] { log.push_back(99); });
+  joinall(gs);
+  const std::vector<int> expected = {0, 10, 20, 30, 99, 1, 11, 21, 31, 2, 12, 22, 32};
+  EXPECT_EQ(log, expected);
+}
+
+// A timer that falls due while greenlets keep yielding is run at the next turn: handoffs between
+// the yielders never starve it. The bound on turns only stops a broken hub; it decides nothing.
+TEST(HubHandoff, TimerDueMidBatchRuns) {
+  bool woke = false;
+  auto sleeper = spawn([&] {
+    sleep(1us);
+    woke = true;
+  });
+  long turns = 0;
+  auto yielder = [&] {
+    while (!woke && turns < 50'000'000) {
+      ++turns;
+      yield();
+    }
+  };
+  auto a = spawn(yielder);
+  auto b = spawn(yielder);
+  joinall({a, b, sleeper});
+  EXPECT_TRUE(woke);
+}
+
+// I/O readiness is polled every few busy turns even when the ready queue never empties.
+TEST(HubHandoff, PeriodicPollWakesIoWaitersWhileOthersYield) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
+  adopt_fd(fds[0]);
+  bool readable = false;
+  auto reader = spawn([&] {
+    wait_readable(fds[0]);
+    readable = true;
+  });
+  yield();  // the reader is parked on the fd
+  ASSERT_EQ(::write(fds[1], "x", 1), 1);
+  long turns = 0;
+  auto yielder = [&] {
+    while (!readable && turns < 50'000'000) {
+      ++turns;
+      yield();
+    }
+  };
+  auto a = spawn(yielder);
+  auto b = spawn(yielder);
+  joinall({a, b, reader});
+  EXPECT_TRUE(readable);
+  close_fd(fds[0]);
+  ::close(fds[1]);
+}
+
+// A greenlet woken and then killed before it ran sees the kill, not the wake, even when the
+// killer parks and hands off straight to it.
+TEST(HubHandoff, KillOfAQueuedGreenletWins) {
+  WaitQueue q;
+  bool returned_normally = false, killed = false;
+  auto victim = spawn([&] {
+    try {
+      q.wait();
+      returned_normally = true;
+    } catch (const GreenletExit&) {
+      killed = true;
+      throw;
+    }
+  });
+  yield();  // parked in q.wait()
+  auto killer = spawn([&] {
+    q.notify_all();  // the victim is queued to resume
+    victim->kill(nullptr, false);
+    yield();  // parks: the next ready greenlet (the victim) may be handed the switch directly
+  });
+  joinall({killer, victim});
+  EXPECT_TRUE(killed);
+  EXPECT_FALSE(returned_normally);
+}
+
+// A greenlet spawned (queued to start) and killed before it ran never runs; a handoff skips it.
+TEST(HubHandoff, KillOfAQueuedUnstartedGreenletNeverRuns) {
+  bool ran = false;
+  auto killer = spawn([&] {
+    auto never = spawn([&] { ran = true; });
+    never->kill(nullptr, false);
+    yield();
+    EXPECT_TRUE(never->dead());
+  });
+  killer->join();
+  EXPECT_FALSE(ran);
 }
 
 }  // namespace
