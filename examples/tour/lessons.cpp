@@ -25,6 +25,7 @@ int lesson_l3() {
 int lesson_l12() { return run_example("aio_sleep", {"1"}); }
 int lesson_l13() { return run_example("aio_generators", {"1"}); }
 int lesson_l14() { return run_example("event_loop", {}); }
+int lesson_l15() { return run_example("amqp/amqp_tutorials", {"--demo"}); }
 int lesson_l16() { return run_example("redis_cache", {"--demo"}); }
 int lesson_l17() { return run_example("mysql_bank", {"--demo"}); }
 
@@ -84,6 +85,10 @@ const std::vector<Lesson>& lessons() {
          "call_soon, call_later (one cancelled), add_reader on a pipe, a greenlet feeding the pipe, stop(): "
          "callbacks and greenlets on one hub",
          &lesson_l14},
+        {"L15", "RabbitMQ: the six tutorials (hello world, work queues, pub/sub, routing, topics, RPC)",
+         "a real rabbitmq-server: each tutorial's producer and consumers as greenlets of one thread; fair "
+         "dispatch with prefetch 1, fanout/direct/topic routing, RPC by reply_to and correlation_id",
+         &lesson_l15},
         {"L16", "Redis as a cache: cache-aside in front of a 50 ms lookup",
          "a real redis-server: misses fill the cache, hits skip the database; 20 greenlets share one "
          "connection through automatic pipelining",
