@@ -1,5 +1,8 @@
 #include "fern/context/dense_stack_pool.hpp"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <cstdint>
 
 #if defined(FERN_ASAN) || defined(__SANITIZE_ADDRESS__)
@@ -19,6 +22,33 @@ constexpr std::size_t kCanaryWords = kDenseCanaryWords;
 // through the rest of thread exit.
 constinit thread_local DenseStackPool* t_local_pool = nullptr;
 constinit thread_local bool t_local_pool_gone = false;
+
+// Trimming. After a spike (a million greenlets parked, then gone) the thread's free list holds every
+// stack, each keeping the pages its frames touched: gigabytes that nothing uses. The most recently
+// freed kHotStacks stay as they are, so a steady program reuses warm pages and never trims; the
+// older ones are handed back to the kernel (MADV_DONTNEED: they read as zeros again, canary
+// included) a batch at a time, neighbouring stacks merged into one call. t_trimmed counts the
+// entries at the front of the thread's free list (the oldest) already handed back.
+constexpr std::size_t kHotStacks = 4096;
+constexpr std::size_t kTrimBatch = 1024;
+constinit thread_local std::size_t t_trimmed = 0;
+
+void trim(std::vector<char*>& free, std::size_t from, std::size_t count) noexcept {
+  std::vector<char*> batch;
+  try {
+    batch.assign(free.begin() + static_cast<std::ptrdiff_t>(from),
+                 free.begin() + static_cast<std::ptrdiff_t>(from + count));
+  } catch (...) {
+    return;  // trimming is an optimisation; without memory for the batch, skip it
+  }
+  std::sort(batch.begin(), batch.end());
+  for (std::size_t i = 0; i < batch.size();) {
+    std::size_t j = i + 1;
+    while (j < batch.size() && batch[j] == batch[j - 1] + kDenseStackSize) ++j;
+    ::madvise(batch[i], (j - i) * kDenseStackSize, MADV_DONTNEED);
+    i = j;
+  }
+}
 
 }  // namespace
 
@@ -45,6 +75,7 @@ Stack DenseStackPool::acquire() {
   if (!free_.empty()) {
     base = free_.back();
     free_.pop_back();
+    if (this == t_local_pool) t_trimmed = std::min(t_trimmed, free_.size());
   } else {
     if (next_ == end_) {
       regions_.reserve(regions_.size() + 1);
@@ -74,6 +105,11 @@ void DenseStackPool::release(Stack stack) noexcept {
     free_.push_back(stack.base);
   } catch (...) {
     // Losing one small stack to the region beats failing a greenlet's death.
+    return;
+  }
+  if (this == t_local_pool && free_.size() >= t_trimmed + kHotStacks + kTrimBatch) {
+    trim(free_, t_trimmed, kTrimBatch);
+    t_trimmed += kTrimBatch;
   }
 }
 
