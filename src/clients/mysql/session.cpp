@@ -86,8 +86,10 @@ void Session::open() {
     auto set = [&](mysql_option o, const std::string& v) {
       if (!v.empty()) mysql_optionsv(m_, o, v.c_str());
     };
-    set(MYSQL_OPT_SSL_CA, options_.tls.ca_file);
-    set(MYSQL_OPT_SSL_CAPATH, options_.tls.ca_path);
+    if (options_.tls.verify) {  // Connector/C checks the chain whenever it is given a CA
+      set(MYSQL_OPT_SSL_CA, options_.tls.ca_file);
+      set(MYSQL_OPT_SSL_CAPATH, options_.tls.ca_path);
+    }
     set(MYSQL_OPT_SSL_CERT, options_.tls.cert_file);
     set(MYSQL_OPT_SSL_KEY, options_.tls.key_file);
   }

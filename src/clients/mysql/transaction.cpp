@@ -33,6 +33,8 @@ void Transaction::commit() {
   Session& s = *connection_->session_;
   if (done_ || s.tx_epoch_ != epoch_)
     throw_error(Errc::invalid_argument, "fern::mysql: transaction already ended");
+  if (!s.tx_lost_ && (s.busy_ || s.cursor_open_))  // refused before anything changes: still open
+    throw_error(Errc::invalid_argument, "fern::mysql: commit() while the connection is in use");
   done_ = true;
   if (s.tx_lost_) {
     s.tx_open_ = s.tx_lost_ = false;

@@ -11,6 +11,7 @@
 
 #include "fern/base/error.hpp"
 #include "fern/clients/mysql/connection.hpp"
+#include "fern/clients/mysql/cursor.hpp"
 #include "fern/hub/spawn.hpp"
 #include "fern/sync/event.hpp"
 #include "mysql_test_support.hpp"
@@ -81,6 +82,21 @@ TEST_F(TransactionTest, TransactionsDoNotNest) {
     EXPECT_EQ(e.code(), fern::Errc::invalid_argument);
   }
   EXPECT_TRUE(tx.active());
+}
+
+TEST_F(TransactionTest, CommitWhileACursorIsOpenIsRefusedAndTheTransactionStaysOpen) {
+  mysql::Transaction tx = conn_.transaction();
+  conn_.execute("UPDATE acct SET balance = ? WHERE id = ?", 1, 1);
+  {
+    mysql::Cursor cursor = conn_.query_stream("SELECT seq FROM seq_1_to_1000");
+    mysql::Row row;
+    ASSERT_TRUE(cursor.next(row));
+    EXPECT_THROW(tx.commit(), std::system_error);
+    EXPECT_TRUE(tx.active());
+    EXPECT_EQ(cursor.collect().size(), 999u);  // read to the end: the connection is free again
+  }
+  tx.commit();
+  EXPECT_EQ(balance(conn_, 1), 1);
 }
 
 TEST_F(TransactionTest, DeadlockSurfacesAsItsCodeInOneTransaction) {

@@ -14,7 +14,8 @@ namespace fern::mysql {
 
 struct TlsOptions {
   bool enabled = false;  // require TLS; the connect fails when the server does not offer it
-  bool verify = true;    // check the server's certificate chain and host name
+  bool verify = true;    // check the server's certificate chain and host name (false: neither;
+                         // the connection is encrypted but the server unauthenticated)
   std::string ca_file;   // PEM bundle of trusted CAs (empty: the system's)
   std::string ca_path;
   std::string cert_file;  // client certificate and key, for servers that ask for one
