@@ -94,8 +94,12 @@ def main():
             order = w["clients"] if r % 2 == 0 else list(reversed(w["clients"]))
             for client in order:
                 n = w["n"][client]
+                # Each run starts on a queue reset outside its broker CPU sample: empty, or holding
+                # exactly the N messages a consumer takes.
                 if w["test"] == "consume":
                     fill(a, w, n)
+                else:
+                    run_pinned([a.rabbitmq_c, "--test", "purge"] + common(a, w, 1))
                 s0 = server_cpu(a.server_pid)
                 res = RUNNERS[client](a, w, n)
                 srv = server_cpu(a.server_pid) - s0
@@ -150,7 +154,11 @@ NOTES = """## Reading the numbers
   behind it.
 * consume: basic.qos prefetch 100, one basic.ack per message; the queue is filled with N
   messages (by rabbitmq-c, untimed, outside the broker CPU sample) before each consumer runs.
-* `busy` is the broker's CPU over the timed part's wall time (1.00 = its whole core).
+* Before each run the queue is reset outside the broker CPU sample (purged, or purged and filled
+  for a consumer). `srv µs/msg` is the broker's CPU from the client's connect to its exit over N;
+  `busy` is that CPU over the timed part's wall time (1.00 = its whole core), so work the broker
+  does for connecting, or still does after the run (writing its message store), can push it past
+  1.00.
 """ % (BATCH, BATCH)
 
 

@@ -1,6 +1,6 @@
 /* bench/amqp peer: rabbitmq-c (librabbitmq 0.11), the C client, in its own blocking loop.
  *
- *   rabbitmq_c_bench --port P --test publish|confirm|confirm_batch|consume|fill --size BYTES
+ *   rabbitmq_c_bench --port P --test publish|confirm|confirm_batch|consume|fill|purge --size BYTES
  *                    --messages N [--queue NAME] [--batch B]
  *
  * Every test uses one connection, channel 1, persistent messages (delivery_mode 2) to the default
@@ -13,7 +13,8 @@
  *                  that covers the batch's last tag (acks may be `multiple`);
  *   consume        basic.qos prefetch 100, basic.consume, amqp_consume_message + amqp_basic_ack per
  *                  message until N were taken (the queue must hold N: see fill);
- *   fill           purges the queue and publishes N (as publish): the untimed set-up of consume.
+ *   fill           purges the queue and publishes N (as publish): the untimed set-up of consume;
+ *   purge          only purges the queue (the driver's reset between runs).
  * Prints one line: `messages=N seconds=S cpu_seconds=C` for the timed part only (process CPU from
  * getrusage). Exits non-zero, with the reason on stderr, on any failure or a wrong message count.
  */
@@ -211,7 +212,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(test, "confirm")) confirm_each(&b);
   else if (!strcmp(test, "confirm_batch")) confirm_batches(&b);
   else if (!strcmp(test, "consume")) consume(&b);
-  else die("unknown --test");
+  else if (strcmp(test, "purge")) die("unknown --test");
   const double seconds = now_seconds() - t0;
   const double cpu = cpu_seconds() - cpu0;
   if (!strcmp(test, "confirm") || !strcmp(test, "confirm_batch"))

@@ -42,8 +42,11 @@ PORT="$(free_port)" DIST_PORT="$(free_port)" EPMD_PORT="$(free_port)"
 NODE="fernbench$$@localhost"
 SERVER_PID="" EPMD_PID=""
 cleanup() {
-  [[ -n "$SERVER_PID" ]] && kill -KILL "$SERVER_PID" 2> /dev/null && wait "$SERVER_PID" 2> /dev/null
-  [[ -n "$EPMD_PID" ]] && kill -KILL "$EPMD_PID" 2> /dev/null && wait "$EPMD_PID" 2> /dev/null
+  local pid
+  for pid in $SERVER_PID $EPMD_PID; do
+    kill -KILL "$pid" 2> /dev/null || true
+    wait "$pid" 2> /dev/null || true
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -64,7 +67,8 @@ if [[ "$(id -u)" = 0 ]]; then
   chown -R rabbitmq:rabbitmq "$WORK"
   drop=(setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups --pdeathsig=KILL)
 fi
-epmd -port "$EPMD_PORT" -address 127.0.0.1 &
+# Both die with this script even if it is killed (parent-death signal).
+setpriv --pdeathsig=KILL epmd -port "$EPMD_PORT" -address 127.0.0.1 &
 EPMD_PID=$!
 taskset -c 1 "${drop[@]}" env -i -C "$WORK" HOME="$WORK" PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
   ERL_EPMD_PORT="$EPMD_PORT" RABBITMQ_NODENAME="$NODE" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
