@@ -23,6 +23,13 @@ ChannelCore::ChannelCore(std::shared_ptr<ConnectionCore> connection, std::uint16
     : connection_(std::move(connection)), id_(id) {}
 
 ChannelCore::~ChannelCore() {
+  // Consumers outlive their channel only as handles: their streams end here.
+  if (!error_) {
+    for (auto& [tag, consumer] : consumers_)
+      consumer->end(ConsumerEnd::channel_closed,
+                    fern_error(Errc::closed, connection_->describe() + ": channel " + std::to_string(id_) +
+                                                 " was closed (its last handle went away)"));
+  }
   if (error_ || !connection_->is_open()) return;
   if (closing_) {
     connection_->forget_channel(id_, this);  // channel.close is out; the id is freed at close-ok

@@ -322,6 +322,20 @@ TEST(AmqpClient, BrokerCancelEndsTheConsumer) {
   consuming.queue_declare(q, {.auto_delete = true});  // the channel goes on
 }
 
+TEST(AmqpClient, AConsumerEndsWhenItsChannelGoesAway) {
+  Connection conn = connect();
+  Consumer consumer;
+  {
+    Channel ch = conn.channel();
+    const QueueInfo q = ch.queue_declare("", {.exclusive = true});
+    consumer = ch.consume(q.name);
+  }
+  EXPECT_THROW(consumer.next(30s), std::system_error);
+  EXPECT_EQ(consumer.end(), ConsumerEnd::channel_closed);
+  Channel again = conn.channel();  // the connection goes on
+  again.queue_declare("", {.exclusive = true});
+}
+
 TEST(AmqpClient, ChannelsFromManyGreenletsShareOneConnection) {
   Connection conn = connect();
   constexpr int kWorkers = 6;
