@@ -159,6 +159,18 @@ NOTES = """## Reading the numbers
   `busy` is that CPU over the timed part's wall time (1.00 = its whole core), so work the broker
   does for connecting, or still does after the run (writing its message store), can push it past
   1.00.
+* Where `broker busy` is well below 1.00 the broker was not the limit: other work on the
+  machine's two cores set the pace (see the load average above), and the rates and their ratios
+  move with it; the CPU-per-message columns are the steadier comparison.
+* fern's publish loop here never parks, so the whole run's frames (up to
+  `Options::max_pending_output`, 4 MiB) pile up in the output buffer and the writer greenlet
+  sends them only when the loop parks. A side run on 2026-12-02 (same broker, 15000 × 100 B,
+  medians of 4 alternating runs; not repeated by run.sh) compared it with the same loop calling
+  `fern::sleep(0)` every 1000 publishes: client CPU 1.81 → 0.43 µs/msg, broker CPU 115 → 92
+  µs/msg (rabbitmq-c: 6.02 and 90), rate 5195 → 5657 msg/s (rabbitmq-c 5464). With 4 KiB
+  messages the 4 MiB limit already cuts the stream into pieces and both loops cost the same
+  (6.5 / 6.9 µs/msg client, 136 / 134 µs/msg broker). The broker handles one huge burst less
+  efficiently than a steady stream.
 """ % (BATCH, BATCH)
 
 

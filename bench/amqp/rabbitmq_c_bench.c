@@ -36,12 +36,12 @@
 #include <sys/resource.h>
 #include <time.h>
 
-static void die(const char *what) {
+static void die(const char* what) {
   fprintf(stderr, "rabbitmq_c_bench: %s\n", what);
   exit(1);
 }
 
-static void check_reply(amqp_rpc_reply_t reply, const char *what) {
+static void check_reply(amqp_rpc_reply_t reply, const char* what) {
   if (reply.reply_type == AMQP_RESPONSE_NORMAL) return;
   if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION)
     fprintf(stderr, "rabbitmq_c_bench: %s: %s\n", what, amqp_error_string2(reply.library_error));
@@ -50,7 +50,7 @@ static void check_reply(amqp_rpc_reply_t reply, const char *what) {
   exit(1);
 }
 
-static void check_status(int status, const char *what) {
+static void check_status(int status, const char* what) {
   if (status == AMQP_STATUS_OK) return;
   fprintf(stderr, "rabbitmq_c_bench: %s: %s\n", what, amqp_error_string2(status));
   exit(1);
@@ -65,7 +65,8 @@ static double now_seconds(void) {
 static double cpu_seconds(void) {
   struct rusage u;
   getrusage(RUSAGE_SELF, &u);
-  return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 struct bench {
@@ -77,9 +78,9 @@ struct bench {
   long batch;
 };
 
-static void connect_broker(struct bench *b, int port) {
+static void connect_broker(struct bench* b, int port) {
   b->conn = amqp_new_connection();
-  amqp_socket_t *socket = amqp_tcp_socket_new(b->conn);
+  amqp_socket_t* socket = amqp_tcp_socket_new(b->conn);
   if (!socket) die("amqp_tcp_socket_new");
   check_status(amqp_socket_open(socket, "127.0.0.1", port), "connect");
   check_reply(amqp_login(b->conn, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, "guest", "guest"), "login");
@@ -90,25 +91,26 @@ static void connect_broker(struct bench *b, int port) {
 }
 
 /* Passive queue.declare: answered after every earlier method on the channel. */
-static uint32_t queue_depth(struct bench *b) {
-  amqp_queue_declare_ok_t *ok = amqp_queue_declare(b->conn, 1, b->queue, 1, 0, 0, 0, amqp_empty_table);
+static uint32_t queue_depth(struct bench* b) {
+  amqp_queue_declare_ok_t* ok = amqp_queue_declare(b->conn, 1, b->queue, 1, 0, 0, 0, amqp_empty_table);
   check_reply(amqp_get_rpc_reply(b->conn), "queue.declare passive");
   return ok->message_count;
 }
 
-static void purge(struct bench *b) {
+static void purge(struct bench* b) {
   amqp_queue_purge(b->conn, 1, b->queue);
   check_reply(amqp_get_rpc_reply(b->conn), "queue.purge");
 }
 
-static void publish_one(struct bench *b) {
-  check_status(amqp_basic_publish(b->conn, 1, amqp_empty_bytes, b->queue, 0, 0, &b->props, b->body), "publish");
+static void publish_one(struct bench* b) {
+  check_status(amqp_basic_publish(b->conn, 1, amqp_empty_bytes, b->queue, 0, 0, &b->props, b->body),
+               "publish");
 }
 
 /* The end of an unconfirmed run: the queue holds all N. A passive queue.declare follows every earlier
  * publish on the channel, but the queue process may still be taking them in, so it is asked again
  * (every millisecond, for at most a minute) until the count is N. */
-static void wait_until_queued(struct bench *b) {
+static void wait_until_queued(struct bench* b) {
   for (int i = 0; i < 60000; ++i) {
     uint32_t depth = queue_depth(b);
     if (depth == (uint32_t)b->messages) return;
@@ -119,19 +121,19 @@ static void wait_until_queued(struct bench *b) {
   die("the queue never held every published message");
 }
 
-static void publish_all(struct bench *b) {
+static void publish_all(struct bench* b) {
   for (long i = 0; i < b->messages; ++i) publish_one(b);
   wait_until_queued(b);
 }
 
 /* Reads frames until a basic.ack covers `tag`; a nack or anything else on the channel is a failure. */
-static void wait_for_ack(struct bench *b, uint64_t tag) {
+static void wait_for_ack(struct bench* b, uint64_t tag) {
   for (;;) {
     amqp_frame_t frame;
     check_status(amqp_simple_wait_frame(b->conn, &frame), "wait for basic.ack");
     if (frame.frame_type != AMQP_FRAME_METHOD) continue;
     if (frame.payload.method.id != AMQP_BASIC_ACK_METHOD) die("expected basic.ack");
-    const amqp_basic_ack_t *ack = (const amqp_basic_ack_t *)frame.payload.method.decoded;
+    const amqp_basic_ack_t* ack = (const amqp_basic_ack_t*)frame.payload.method.decoded;
     if (ack->delivery_tag == tag || (ack->multiple && ack->delivery_tag >= tag)) {
       amqp_maybe_release_buffers(b->conn);
       return;
@@ -139,19 +141,19 @@ static void wait_for_ack(struct bench *b, uint64_t tag) {
   }
 }
 
-static void confirm_select(struct bench *b) {
+static void confirm_select(struct bench* b) {
   amqp_confirm_select(b->conn, 1);
   check_reply(amqp_get_rpc_reply(b->conn), "confirm.select");
 }
 
-static void confirm_each(struct bench *b) {
+static void confirm_each(struct bench* b) {
   for (long i = 1; i <= b->messages; ++i) {
     publish_one(b);
     wait_for_ack(b, (uint64_t)i);
   }
 }
 
-static void confirm_batches(struct bench *b) {
+static void confirm_batches(struct bench* b) {
   for (long sent = 0; sent < b->messages;) {
     long n = b->messages - sent < b->batch ? b->messages - sent : b->batch;
     for (long i = 0; i < n; ++i) publish_one(b);
@@ -160,7 +162,7 @@ static void confirm_batches(struct bench *b) {
   }
 }
 
-static void consume(struct bench *b) {
+static void consume(struct bench* b) {
   amqp_basic_qos(b->conn, 1, 0, 100, 0);
   check_reply(amqp_get_rpc_reply(b->conn), "basic.qos");
   amqp_basic_consume(b->conn, 1, b->queue, amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
@@ -175,26 +177,33 @@ static void consume(struct bench *b) {
   }
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int port = 5672;
   long size = 100;
-  const char *test = "publish";
-  const char *queue = "fern.bench";
+  const char* test = "publish";
+  const char* queue = "fern.bench";
   struct bench b;
   memset(&b, 0, sizeof b);
   b.messages = 10000;
   b.batch = 256;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "--port")) port = atoi(argv[i + 1]);
-    else if (!strcmp(argv[i], "--test")) test = argv[i + 1];
-    else if (!strcmp(argv[i], "--size")) size = atol(argv[i + 1]);
-    else if (!strcmp(argv[i], "--messages")) b.messages = atol(argv[i + 1]);
-    else if (!strcmp(argv[i], "--queue")) queue = argv[i + 1];
-    else if (!strcmp(argv[i], "--batch")) b.batch = atol(argv[i + 1]);
-    else die("unknown argument");
+    if (!strcmp(argv[i], "--port"))
+      port = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--test"))
+      test = argv[i + 1];
+    else if (!strcmp(argv[i], "--size"))
+      size = atol(argv[i + 1]);
+    else if (!strcmp(argv[i], "--messages"))
+      b.messages = atol(argv[i + 1]);
+    else if (!strcmp(argv[i], "--queue"))
+      queue = argv[i + 1];
+    else if (!strcmp(argv[i], "--batch"))
+      b.batch = atol(argv[i + 1]);
+    else
+      die("unknown argument");
   }
   if (size < 0 || b.messages <= 0 || b.batch <= 0) die("bad --size, --messages or --batch");
-  char *payload = malloc((size_t)size + 1);
+  char* payload = malloc((size_t)size + 1);
   memset(payload, 'x', (size_t)size);
   b.body.bytes = payload;
   b.body.len = (size_t)size;
@@ -208,11 +217,16 @@ int main(int argc, char **argv) {
   if (!strcmp(test, "confirm") || !strcmp(test, "confirm_batch")) confirm_select(&b);
   const double cpu0 = cpu_seconds();
   const double t0 = now_seconds();
-  if (!strcmp(test, "publish") || fill) publish_all(&b);
-  else if (!strcmp(test, "confirm")) confirm_each(&b);
-  else if (!strcmp(test, "confirm_batch")) confirm_batches(&b);
-  else if (!strcmp(test, "consume")) consume(&b);
-  else if (strcmp(test, "purge")) die("unknown --test");
+  if (!strcmp(test, "publish") || fill)
+    publish_all(&b);
+  else if (!strcmp(test, "confirm"))
+    confirm_each(&b);
+  else if (!strcmp(test, "confirm_batch"))
+    confirm_batches(&b);
+  else if (!strcmp(test, "consume"))
+    consume(&b);
+  else if (strcmp(test, "purge"))
+    die("unknown --test");
   const double seconds = now_seconds() - t0;
   const double cpu = cpu_seconds() - cpu0;
   if (!strcmp(test, "confirm") || !strcmp(test, "confirm_batch"))
