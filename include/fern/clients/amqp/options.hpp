@@ -46,7 +46,7 @@ struct Options {
 
   // The output buffer size past which publishers park until the socket takes some of it: bounds
   // the memory of unconfirmed publishing into a slow broker.
-  std::size_t max_pending_output = 4 * 1024 * 1024;
+  std::size_t max_pending_output = 256 * 1024;
 
   // "127.0.0.1:5672", for messages.
   std::string endpoint() const { return host + ":" + std::to_string(port); }
