@@ -10,6 +10,7 @@ import re
 import statistics
 import subprocess
 import sys
+import time
 
 CLIENT_CPU = "0"
 BATCH = 1000  # publishes in flight per wait for confirms (fern and rabbitmq-c's batch variant alike)
@@ -20,6 +21,20 @@ def server_cpu(pid):
         fields = f.read().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def wait_until_idle(pid):
+    """Waits (at most 10 s) until the broker used under 5% of a core in two 100 ms windows in a row:
+    what it still does for the previous run (message store writes and clean-up after a purge) must
+    not land in the next client's sample."""
+    quiet = 0
+    for _ in range(100):
+        c0 = server_cpu(pid)
+        time.sleep(0.1)
+        quiet = quiet + 1 if server_cpu(pid) - c0 < 0.005 else 0
+        if quiet == 2:
+            return True
+    return False
 
 
 def parse_line(text):
@@ -100,6 +115,7 @@ def main():
                     fill(a, w, n)
                 else:
                     run_pinned([a.rabbitmq_c, "--test", "purge"] + common(a, w, 1))
+                wait_until_idle(a.server_pid)
                 s0 = server_cpu(a.server_pid)
                 res = RUNNERS[client](a, w, n)
                 srv = server_cpu(a.server_pid) - s0
@@ -155,22 +171,20 @@ NOTES = """## Reading the numbers
 * consume: basic.qos prefetch 100, one basic.ack per message; the queue is filled with N
   messages (by rabbitmq-c, untimed, outside the broker CPU sample) before each consumer runs.
 * Before each run the queue is reset outside the broker CPU sample (purged, or purged and filled
-  for a consumer). `srv µs/msg` is the broker's CPU from the client's connect to its exit over N;
+  for a consumer), and the driver waits (at most 10 s) until the broker is idle: under 5%% of a
+  core for two 100 ms windows in a row. `srv µs/msg` is the broker's CPU from the client's connect to its exit over N;
   `busy` is that CPU over the timed part's wall time (1.00 = its whole core), so work the broker
   does for connecting, or still does after the run (writing its message store), can push it past
   1.00.
 * Where `broker busy` is well below 1.00 the broker was not the limit: other work on the
   machine's two cores set the pace (see the load average above), and the rates and their ratios
   move with it; the CPU-per-message columns are the steadier comparison.
-* fern's publish loop here never parks, so the whole run's frames (up to
-  `Options::max_pending_output`, 4 MiB) pile up in the output buffer and the writer greenlet
-  sends them only when the loop parks. A side run on 2026-12-02 (same broker, 15000 × 100 B,
-  medians of 4 alternating runs; not repeated by run.sh) compared it with the same loop calling
-  `fern::sleep(0)` every 1000 publishes: client CPU 1.81 → 0.43 µs/msg, broker CPU 115 → 92
-  µs/msg (rabbitmq-c: 6.02 and 90), rate 5195 → 5657 msg/s (rabbitmq-c 5464). With 4 KiB
-  messages the 4 MiB limit already cuts the stream into pieces and both loops cost the same
-  (6.5 / 6.9 µs/msg client, 136 / 134 µs/msg broker). The broker handles one huge burst less
-  efficiently than a steady stream.
+* `Options::max_pending_output` bounds how much a publish loop that never parks queues before
+  the writer greenlet sends it. Under the client's earlier 4 MiB bound a side run (15000 × 100 B,
+  medians of 4 alternating runs, not repeated by run.sh) measured such a loop at 1.81 µs/msg of
+  client CPU and 115 µs/msg of broker CPU, against 0.43 and 92 when the same loop called
+  `fern::sleep(0)` every 1000 publishes (rabbitmq-c: 6.02 and 90): the broker takes one huge
+  burst less efficiently than a steady stream. The rows above use the 256 KiB bound.
 """ % (BATCH, BATCH)
 
 
