@@ -9,21 +9,10 @@
 
 namespace fern::aio {
 
-bool FdAwaiter::start() {
-  Driver& driver = Hub::current().driver();
-  if (!driver.start_wait(wait_)) return false;
-  driver_ = &driver;
-  return true;
-}
-
-void FdAwaiter::unlink() noexcept {
-  if (driver_) std::exchange(driver_, nullptr)->stop_wait(wait_);
-}
-
 std::error_code FdAwaiter::await_resume() {
-  unlink();
+  watch_.stop();
   if (!suspension_.resume()) return make_error_code(Errc::timed_out);
-  return wait_.result;
+  return watch_.result();
 }
 
 void FdReadyAwaiter::await_resume() {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <fern/hub/driver.hpp>
+#include <fern/hub/fd_watch.hpp>
 #include <fern/hub/sleep.hpp>
 #include <fern/hub/timeout.hpp>
 #include <fern/hub/waiter.hpp>
@@ -37,26 +38,15 @@ std::uint32_t io_events_of(short events) noexcept {
 
 // Parks until one of `fds` may be ready, the deadline passes, or the greenlet is interrupted
 // (false, errno set). Returns true to look again.
-bool park_on_any(Hub& hub, const pollfd* fds, nfds_t n, TimePoint deadline) noexcept {
+bool park_on_any(const pollfd* fds, nfds_t n, TimePoint deadline) noexcept {
   ParkedInHook parked;
   try {
     Waiter waiter;
-    std::vector<IoWait> waits(n);
-    Driver& driver = hub.driver();
-    struct Unlink {
-      Driver& d;
-      std::vector<IoWait>& w;
-      ~Unlink() {
-        for (IoWait& x : w) d.stop_wait(x);
-      }
-    } unlink{driver, waits};
+    std::vector<FdWatch> watches(n);  // each unlinks itself, whatever ends the park
     for (nfds_t i = 0; i < n; ++i) {
       if (fds[i].fd < 0) continue;
-      waits[i].fd = fds[i].fd;
-      waits[i].events = io_events_of(fds[i].events);
-      waits[i].waiter = &waiter;
       // Already known to be ready, or not watchable (a regular file is always ready): look again.
-      if (!driver.start_wait(waits[i])) return true;
+      if (!watches[i].start(waiter, fds[i].fd, io_events_of(fds[i].events))) return true;
     }
     waiter.park(deadline);
     return true;
@@ -72,13 +62,13 @@ bool park_on_any(Hub& hub, const pollfd* fds, nfds_t n, TimePoint deadline) noex
 // The cooperative form of every multi-descriptor wait: `look()` asks the kernel without blocking
 // and returns its result; `watched` are the descriptors to park on.
 template <class Look>
-int wait_any(Hub& hub, const pollfd* watched, nfds_t n, TimePoint deadline, Look look) {
+int wait_any(const pollfd* watched, nfds_t n, TimePoint deadline, Look look) {
   if (fail_if_interrupted()) return -1;
   for (;;) {
     int r = look();
     if (r != 0) return r;
     if (Clock::now() >= deadline) return 0;
-    if (!park_on_any(hub, watched, n, deadline)) return -1;
+    if (!park_on_any(watched, n, deadline)) return -1;
   }
 }
 
@@ -136,10 +126,10 @@ void clear_sets(fd_set* r, fd_set* w, fd_set* e) noexcept {
   if (e) FD_ZERO(e);
 }
 
-int cooperative_select(Hub& hub, int nfds, fd_set* r, fd_set* w, fd_set* e, TimePoint deadline,
-                       const sigset_t* mask, bool with_mask) {
+int cooperative_select(int nfds, fd_set* r, fd_set* w, fd_set* e, TimePoint deadline, const sigset_t* mask,
+                       bool with_mask) {
   std::vector<pollfd> watched = watched_of(nfds, r, w, e);
-  int n = wait_any(hub, watched.data(), watched.size(), deadline,
+  int n = wait_any(watched.data(), watched.size(), deadline,
                    [&] { return select_look(nfds, r, w, e, mask, with_mask); });
   if (n == 0) clear_sets(r, w, e);
   return n;
@@ -171,14 +161,14 @@ bool valid(const timespec* ts) noexcept {
 int hooked_poll(pollfd* fds, nfds_t n, int timeout_ms) {
   Hub* hub = timeout_ms != 0 ? cooperative_hub() : nullptr;
   if (!hub) return real().poll(fds, n, timeout_ms);
-  return wait_any(*hub, fds, n, deadline_from_ms(timeout_ms), [&] { return real().poll(fds, n, 0); });
+  return wait_any(fds, n, deadline_from_ms(timeout_ms), [&] { return real().poll(fds, n, 0); });
 }
 
 int hooked_ppoll(pollfd* fds, nfds_t n, const timespec* timeout, const sigset_t* mask) {
   Hub* hub = !is_zero(timeout) ? cooperative_hub() : nullptr;
   if (!hub) return real().ppoll(fds, n, timeout, mask);
   timespec zero{0, 0};
-  return wait_any(*hub, fds, n, deadline_from(timeout), [&] { return real().ppoll(fds, n, &zero, mask); });
+  return wait_any(fds, n, deadline_from(timeout), [&] { return real().ppoll(fds, n, &zero, mask); });
 }
 
 int hooked_select(int nfds, fd_set* r, fd_set* w, fd_set* e, timeval* timeout) {
@@ -187,7 +177,7 @@ int hooked_select(int nfds, fd_set* r, fd_set* w, fd_set* e, timeval* timeout) {
   TimePoint deadline = timeout ? deadline_after(std::chrono::seconds(timeout->tv_sec) +
                                                 std::chrono::microseconds(timeout->tv_usec))
                                : TimePoint::max();
-  int n = cooperative_select(*hub, nfds, r, w, e, deadline, nullptr, false);
+  int n = cooperative_select(nfds, r, w, e, deadline, nullptr, false);
   if (timeout) {
     // Linux select() leaves the time not slept in *timeout.
     auto left = std::max(deadline - Clock::now(), Duration::zero());
@@ -200,7 +190,7 @@ int hooked_select(int nfds, fd_set* r, fd_set* w, fd_set* e, timeval* timeout) {
 int hooked_pselect(int nfds, fd_set* r, fd_set* w, fd_set* e, const timespec* timeout, const sigset_t* mask) {
   Hub* hub = !is_zero(timeout) ? cooperative_hub() : nullptr;
   if (!hub) return real().pselect(nfds, r, w, e, timeout, mask);
-  return cooperative_select(*hub, nfds, r, w, e, deadline_from(timeout), mask, true);
+  return cooperative_select(nfds, r, w, e, deadline_from(timeout), mask, true);
 }
 
 int hooked_epoll_wait(int epfd, epoll_event* events, int max, int timeout_ms, const sigset_t* mask,
@@ -212,7 +202,7 @@ int hooked_epoll_wait(int epfd, epoll_event* events, int max, int timeout_ms, co
   }
   // An epoll set is itself readable while any of its descriptors is ready.
   pollfd watched{epfd, POLLIN, 0};
-  return wait_any(*hub, &watched, 1, deadline_from_ms(timeout_ms), [&] {
+  return wait_any(&watched, 1, deadline_from_ms(timeout_ms), [&] {
     return pwait ? real().epoll_pwait(epfd, events, max, 0, mask) : real().epoll_wait(epfd, events, max, 0);
   });
 }

@@ -3,27 +3,18 @@
 #include <unistd.h>
 
 #include "fern/base/error.hpp"
+#include "fern/hub/fd_watch.hpp"
 #include "fern/hub/hub.hpp"
 #include "fern/hub/waiter.hpp"
 
 namespace fern {
 
 std::error_code wait_fd(int fd, std::uint32_t events, TimePoint deadline) {
-  Hub& hub = Hub::current();
   Waiter waiter;
-  IoWait w;
-  w.fd = fd;
-  w.events = events;
-  w.waiter = &waiter;
-  Driver& driver = hub.driver();
-  if (!driver.start_wait(w)) return {};
-  struct Unlink {
-    Driver& d;
-    IoWait& w;
-    ~Unlink() { d.stop_wait(w); }
-  } unlink{driver, w};
+  FdWatch watch;
+  if (!watch.start(waiter, fd, events)) return {};
   if (!waiter.park(deadline)) return make_error_code(Errc::timed_out);
-  return w.result;
+  return watch.result();
 }
 
 namespace {

@@ -1,7 +1,7 @@
 // Awaitable fd I/O for tasks: readiness (readable / writable / wait_fd) and the socket calls on a
 // non-blocking descriptor (recv, send, send_all, accept, connect), fern::io_wait for coroutines.
 // Each operation tries the system call first and suspends only on EAGAIN, through the hub's
-// driver exactly as a greenlet's wait_fd does (the IoWait and the Waiter live in the task's frame).
+// driver exactly as a greenlet's wait_fd does (the FdWatch and the Waiter live in the task's frame).
 //
 // Errors: std::system_error with the errno (system_category), Errc::timed_out when `timeout`
 // passes, Errc::closed when the fd is closed through fern::close_fd while waited on. End of stream
@@ -19,6 +19,7 @@
 #include "fern/aio/task.hpp"
 #include "fern/base/clock.hpp"
 #include "fern/hub/driver.hpp"
+#include "fern/hub/fd_watch.hpp"
 
 namespace fern::aio {
 
@@ -26,32 +27,26 @@ namespace fern::aio {
 // Errc::timed_out or Errc::closed otherwise.
 class FdAwaiter {
  public:
-  FdAwaiter(int fd, std::uint32_t events, TimePoint deadline) noexcept : suspension_(deadline) {
-    wait_.fd = fd;
-    wait_.events = events;
-    wait_.waiter = &suspension_.waiter();
-  }
+  FdAwaiter(int fd, std::uint32_t events, TimePoint deadline) noexcept
+      : fd_(fd), events_(events), suspension_(deadline) {}
   FdAwaiter(const FdAwaiter&) = delete;
   FdAwaiter& operator=(const FdAwaiter&) = delete;
-  ~FdAwaiter() { unlink(); }
 
   bool await_ready() const noexcept { return false; }
   template <detail::ChainedPromise P>
   bool await_suspend(std::coroutine_handle<P> h) {
     if (suspension_.interrupted(h)) return false;
-    if (!start()) return false;  // already known to be ready
+    if (!watch_.start(suspension_.waiter(), fd_, events_)) return false;  // already known to be ready
     suspension_.suspend(h);
     return true;
   }
   std::error_code await_resume();
 
  private:
-  bool start();
-  void unlink() noexcept;
-
-  IoWait wait_;
+  int fd_;
+  std::uint32_t events_;
   detail::Suspension suspension_;
-  Driver* driver_ = nullptr;  // set while wait_ may be linked
+  FdWatch watch_;  // declared last: unlinked before the Waiter in suspension_ goes
 };
 
 // The throwing form: co_await readable(fd, 1s).

@@ -12,6 +12,7 @@
 #include "fern/clients/redis/reply_error.hpp"
 #include "fern/greenlet/greenlet.hpp"
 #include "fern/hub/driver.hpp"
+#include "fern/hub/fd_watch.hpp"
 #include "fern/hub/hub.hpp"
 #include "fern/hub/spawn.hpp"
 #include "fern/net/address.hpp"
@@ -241,24 +242,15 @@ void ConnectionCore::dispatch(Reply reply) {
 
 ConnectionCore::Wake ConnectionCore::wait(std::uint32_t events, TimePoint deadline) {
   Waiter waiter;
-  IoWait io;
-  io.fd = socket_.fd();
-  io.events = events;
-  io.waiter = &waiter;
-  Driver& driver = waiter.hub().driver();
-  if (events != 0 && !driver.start_wait(io)) return Wake::io;
+  FdWatch watch;
+  if (events != 0 && !watch.start(waiter, socket_.fd(), events)) return Wake::io;
   struct Parked {
     ConnectionCore* core;
-    Driver& driver;
-    IoWait& io;
-    ~Parked() {
-      core->pump_waiter_ = nullptr;
-      if (io.events != 0) driver.stop_wait(io);
-    }
-  } parked{this, driver, io};
-  pump_waiter_ = &waiter;
+    ~Parked() { core->pump_waiter_ = nullptr; }
+  } parked{this};
+  pump_waiter_ = &waiter;  // a caller's nudge wakes the same Waiter
   waiter.park(deadline);
-  return events != 0 && !io.linked ? Wake::io : Wake::nudge;
+  return watch.fired() ? Wake::io : Wake::nudge;
 }
 
 void ConnectionCore::lose_connection(std::error_code ec, const std::string& reason) {
