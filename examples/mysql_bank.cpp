@@ -71,20 +71,24 @@ class DemoServer {
     }
     dir_ = tmpl;
     const std::string log = dir_ + "/server.log";
-    pid_t install =
-        spawn_process({"/usr/bin/mariadb-install-db", "--no-defaults", "--datadir=" + dir_ + "/data",
-                       "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"},
-                      log);
+    // Its own tmpdir: mariadbd clears "#sql*" files from its tmpdir at start, so servers sharing
+    // /tmp would delete each other's temporary tables.
+    std::filesystem::create_directories(dir_ + "/tmp");
+    pid_t install = spawn_process(
+        {"/usr/bin/mariadb-install-db", "--no-defaults", "--datadir=" + dir_ + "/data", "--user=root",
+         "--auth-root-authentication-method=normal", "--skip-test-db", "--tmpdir=" + dir_ + "/tmp"},
+        log);
     int status = 0;
     ::waitpid(install, &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       std::fprintf(stderr, "mysql_bank: mariadb-install-db failed (see %s)\n", log.c_str());
       std::exit(1);
     }
-    pid_ = spawn_process({"/usr/sbin/mariadbd", "--no-defaults", "--datadir=" + dir_ + "/data",
-                          "--socket=" + dir_ + "/mysqld.sock", "--port=" + std::to_string(port),
-                          "--bind-address=127.0.0.1", "--user=root", "--skip-log-bin"},
-                         log);
+    pid_ = spawn_process(
+        {"/usr/sbin/mariadbd", "--no-defaults", "--datadir=" + dir_ + "/data", "--tmpdir=" + dir_ + "/tmp",
+         "--socket=" + dir_ + "/mysqld.sock", "--port=" + std::to_string(port), "--bind-address=127.0.0.1",
+         "--user=root", "--skip-log-bin"},
+        log);
   }
   ~DemoServer() {
     ::kill(pid_, SIGTERM);

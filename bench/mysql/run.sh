@@ -45,9 +45,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
 
+# Its own tmpdir: mariadbd clears "#sql*" files from its tmpdir at start (shared /tmp breaks others).
+mkdir -p "$WORK/tmp"
 mariadb-install-db --no-defaults --datadir="$WORK/data" --user=root --auth-root-authentication-method=normal \
-  > "$WORK/install.log" 2>&1 || die "mariadb-install-db failed: $(cat "$WORK/install.log")"
-taskset -c 1 /usr/sbin/mariadbd --no-defaults --datadir="$WORK/data" --socket="$SOCK" --port="$PORT" \
+  --tmpdir="$WORK/tmp" > "$WORK/install.log" 2>&1 || die "mariadb-install-db failed: $(cat "$WORK/install.log")"
+taskset -c 1 /usr/sbin/mariadbd --no-defaults --datadir="$WORK/data" --tmpdir="$WORK/tmp" --socket="$SOCK" --port="$PORT" \
   --bind-address=127.0.0.1 --user=root --max-connections=500 > "$WORK/mariadbd.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 300); do

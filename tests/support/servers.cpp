@@ -209,9 +209,13 @@ MariadbServer::MariadbServer(std::vector<std::string> extra_args)
       unix_socket_(dir_.file("mysqld.sock")),
       extra_args_(std::move(extra_args)) {
   const std::string datadir = dir_.file("data");
-  run_to_completion({"/usr/bin/mariadb-install-db", "--no-defaults", "--datadir=" + datadir, "--user=root",
-                     "--auth-root-authentication-method=normal", "--skip-test-db"},
-                    dir_.file("install.log"));
+  // A tmpdir of its own: mariadbd deletes every "#sql*" file it finds in its tmpdir when it starts,
+  // so servers sharing /tmp delete each other's temporary tables (a bootstrap then fails).
+  std::filesystem::create_directories(dir_.file("tmp"));
+  run_to_completion(
+      {"/usr/bin/mariadb-install-db", "--no-defaults", "--datadir=" + datadir, "--user=root",
+       "--auth-root-authentication-method=normal", "--skip-test-db", "--tmpdir=" + dir_.file("tmp")},
+      dir_.file("install.log"));
   write_file(dir_.file("init.sql"), "CREATE DATABASE IF NOT EXISTS fern_test;\n");
   start();
 }
@@ -220,6 +224,7 @@ void MariadbServer::start() {
   std::vector<std::string> argv = {"/usr/sbin/mariadbd",
                                    "--no-defaults",
                                    "--datadir=" + dir_.file("data"),
+                                   "--tmpdir=" + dir_.file("tmp"),
                                    "--socket=" + unix_socket_,
                                    "--port=" + std::to_string(port_),
                                    "--bind-address=127.0.0.1",
