@@ -62,13 +62,16 @@ CLIENTS = ["fern", "sysbench", "pymysql"]
 
 NOTES = """## Reading the numbers
 
-* One mariadbd on CPU 1 serves every client; each client runs on CPU 0. The machine is shared: other
-  jobs (compilers, other benchmarks) ran on both cores during the run (see the load averages above),
-  so every process got only a share of its core. Under such load a client with one thread (fern,
-  PyMySQL + gevent) competes for CPU 0 as one task, while sysbench at 8 and 32 callers competes as 8
-  or 32 threads; where the server's busy share is low for fern and high for sysbench, the server was
-  not the limit for fern and the queries/s gap is that scheduling share (and the wake-up of an idle
-  virtual CPU between replies), not client CPU: fern's CPU per query is the lower one.
+* One mariadbd on CPU 1 serves every client; each client runs on CPU 0. Read the server busy
+  column first: where it is about 0.9 or more, the server sets the rate for every client and client
+  CPU per query is what separates them; below that, the round trip (1 caller) or the machine set
+  the pace. sysbench's own 8 or 32 threads count in the load average at the end of a run.
+* The machine is shared. When other jobs run on both cores (a high load average at the start), a
+  client with one thread (fern, PyMySQL + gevent) gets one scheduler share of CPU 0 against
+  sysbench's 8 or 32 threads: a run made while the project was being compiled on both cores
+  measured fern at 0.27-0.30x sysbench's queries/s at 8 and 32 callers with the server only 0.2-0.4
+  busy, and the same binaries on the quiet machine at parity with the server saturated. Trust only
+  runs that start quiet.
 * Client CPU is the client process's utime+stime: fern and PyMySQL over the measured window only,
   sysbench over its whole run (`/usr/bin/time`, start-up and connects included, a small share of a
   multi-second run). Server CPU per query and busy share cover each whole run, connects included.
