@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -36,21 +37,24 @@ using QueueKinds = ::testing::Types<Queue<int>, LifoQueue<int>, PriorityQueue<in
 TYPED_TEST_SUITE(OneItemQueue, QueueKinds);
 
 // put_nowait() works from a hub callback: the first fits, the second finds the queue full.
+// A hub callback that tries put_nowait(item) and records "none" (put) or "Full".
+template <class Q>
+std::function<void()> store_put_nowait(Q& q, std::vector<std::string>& result, int item) {
+  return [&q, &result, item] {
+    try {
+      q.put_nowait(item);
+      result.push_back("none");
+    } catch (const QueueFull&) {
+      result.push_back("Full");
+    }
+  };
+}
+
 TYPED_TEST(OneItemQueue, test_put_nowait_simple) {
   TypeParam q(1);
   std::vector<std::string> result;
-  auto store = [&](int item) {
-    return [&, item] {
-      try {
-        q.put_nowait(item);
-        result.push_back("none");
-      } catch (const QueueFull&) {
-        result.push_back("Full");
-      }
-    };
-  };
-  run_callback(store(2));
-  run_callback(store(3));
+  run_callback(store_put_nowait(q, result, 2));
+  run_callback(store_put_nowait(q, result, 3));
   yield();
   EXPECT_EQ(result, (std::vector<std::string>{"none", "Full"}));
 }
@@ -263,18 +267,8 @@ TEST(TestQueue, test_issue_45) {
 TEST(TestChannel, test_put_nowait_simple) {
   Channel<int> q;
   std::vector<std::string> result;
-  auto store = [&](int item) {
-    return [&, item] {
-      try {
-        q.put_nowait(item);
-        result.push_back("none");
-      } catch (const QueueFull&) {
-        result.push_back("Full");
-      }
-    };
-  };
-  run_callback(store(2));
-  run_callback(store(3));
+  run_callback(store_put_nowait(q, result, 2));
+  run_callback(store_put_nowait(q, result, 3));
   yield();
   // A channel holds nothing: with no getter waiting, both puts find it full.
   EXPECT_EQ(result, (std::vector<std::string>{"Full", "Full"}));
