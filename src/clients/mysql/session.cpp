@@ -213,23 +213,15 @@ void Session::close_now() noexcept {
   thread_id_ = 0;
 }
 
-void Session::fail(Outcome if_lost) {
-  const unsigned code = mysql_errno(m_);
-  const std::string message = mysql_error(m_);
-  const std::string sqlstate = mysql_sqlstate(m_);
-  const bool client = code >= 2000 && code < 3000;
-  const bool gone = client ? connection_gone(code) : session_ended(code);
-  if (gone) mark_lost();
-  Outcome outcome = gone && client ? if_lost : Outcome::not_applied;
-  throw Error(std::error_code(static_cast<int>(code), client ? client_category() : server_category()),
-              message + " [" + options_.endpoint() + "]", sqlstate, outcome)
-      .lost(gone);
-}
+void Session::fail(Outcome if_lost) { raise(mysql_errno(m_), mysql_error(m_), mysql_sqlstate(m_), if_lost); }
 
 void Session::fail_stmt(MYSQL_STMT* stmt, Outcome if_lost) {
-  const unsigned code = mysql_stmt_errno(stmt);
-  const std::string message = mysql_stmt_error(stmt);
-  const std::string sqlstate = mysql_stmt_sqlstate(stmt);
+  raise(mysql_stmt_errno(stmt), mysql_stmt_error(stmt), mysql_stmt_sqlstate(stmt), if_lost);
+}
+
+// Client errors (2000-2999) that lose the connection leave the outcome to the caller's `if_lost`;
+// a server error means the statement was refused.
+void Session::raise(unsigned code, const std::string& message, const std::string& sqlstate, Outcome if_lost) {
   const bool client = code >= 2000 && code < 3000;
   const bool gone = client ? connection_gone(code) : session_ended(code);
   if (gone) mark_lost();

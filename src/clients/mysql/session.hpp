@@ -71,6 +71,8 @@ class Session {
   // means the connection is gone or out of step.
   [[noreturn]] void fail(Outcome if_lost);
   [[noreturn]] void fail_stmt(MYSQL_STMT* stmt, Outcome if_lost);
+  [[noreturn]] void raise(unsigned code, const std::string& message, const std::string& sqlstate,
+                          Outcome if_lost);
   // The connection is gone: the next call reconnects; an open transaction is lost with it.
   void mark_lost() noexcept;
   void shut_socket() noexcept;
