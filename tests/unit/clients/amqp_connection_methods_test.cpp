@@ -2,21 +2,12 @@
 // have the bytes a broker expects.
 #include <gtest/gtest.h>
 
+#include "amqp_method_round_trip.hpp"
 #include "fern/clients/amqp/proto/connection_methods.hpp"
 #include "fern/clients/amqp/proto/methods.hpp"
 
 namespace fern::amqp {
 namespace {
-
-template <class M>
-M round_trip(const M& m) {
-  std::string bytes;
-  encode_method(bytes, m);
-  Method back;
-  std::error_code ec;
-  EXPECT_TRUE(decode_method(bytes, back, ec));
-  return std::get<M>(back);
-}
 
 TEST(AmqpConnectionMethods, PopulatedRoundTrips) {
   methods::ConnectionStart start;

@@ -1,21 +1,12 @@
 // The exchange and queue classes with populated arguments (flags, tables) round-trip.
 #include <gtest/gtest.h>
 
+#include "amqp_method_round_trip.hpp"
 #include "fern/clients/amqp/proto/methods.hpp"
 #include "fern/clients/amqp/proto/queue_methods.hpp"
 
 namespace fern::amqp {
 namespace {
-
-template <class M>
-M round_trip(const M& m) {
-  std::string bytes;
-  encode_method(bytes, m);
-  Method back;
-  std::error_code ec;
-  EXPECT_TRUE(decode_method(bytes, back, ec));
-  return std::get<M>(back);
-}
 
 TEST(AmqpQueueMethods, PopulatedRoundTrips) {
   methods::ExchangeDeclare ed;
