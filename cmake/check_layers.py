@@ -46,6 +46,8 @@ ALLOWED = {
     "selectors": set(_CORE),
     "loop": _CORE | {"selectors"},
     "aio": set(_SYNC),
+    # signals and subprocesses: signalfd and pidfd waited on through the hub.
+    "process": set(_SYNC),
     "hook": set(_NET),
     "clients": set(_NET),
 }

@@ -22,6 +22,9 @@ class FernCategory final : public std::error_category {
       case Errc::resource_exhausted: return "resource exhausted";
       case Errc::invalid_argument: return "invalid argument";
       case Errc::unexpected_eof: return "the peer closed the connection before the expected data arrived";
+      case Errc::closed_behind_hub:
+        return "the descriptor was closed with plain close() while the hub watched it (close it with "
+               "fern::close_fd)";
     }
     return "unknown fern error";
   }
@@ -32,6 +35,7 @@ class FernCategory final : public std::error_category {
       case Errc::would_block: return std::errc::operation_would_block;
       case Errc::resource_exhausted: return std::errc::not_enough_memory;
       case Errc::invalid_argument: return std::errc::invalid_argument;
+      case Errc::closed_behind_hub: return std::errc::bad_file_descriptor;
       default: return {value, *this};
     }
   }

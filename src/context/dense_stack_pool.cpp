@@ -13,10 +13,20 @@ namespace fern::context {
 namespace {
 
 constexpr std::size_t kStacksPerRegion = 2048;
-// The canary is the bottom 64 bytes left at zero: a fresh anonymous page reads as zeros without
-// being backed (reading maps the kernel's shared zero page), so checking it costs no resident memory,
-// where writing a pattern would cost a second page per greenlet.
-constexpr std::size_t kCanaryWords = kDenseCanaryWords;
+// A region starts with one spare slot below its first: the lowest stack's canary lives at its top.
+// A whole slot rather than a page keeps the slots aligned as before, which ASan's shadow needs to
+// reset a stack's shadow without touching it (one page of shadow per 32 KiB).
+constexpr std::size_t kRegionFloor = kDenseStackSize;
+
+bool canary_written(char* stack_base) noexcept {
+  const auto* words = reinterpret_cast<const volatile std::uint64_t*>(stack_base - kDenseCanaryBytes);
+  return words[0] == kDenseCanary;
+}
+
+void set_canary(char* stack_base, std::uint64_t value) noexcept {
+  auto* words = reinterpret_cast<volatile std::uint64_t*>(stack_base - kDenseCanaryBytes);
+  for (std::size_t i = 0; i < kDenseCanaryWords; ++i) words[i] = value;
+}
 
 // The thread's own pool, and whether it is gone: both trivially destructible, so they stay readable
 // through the rest of thread exit.
@@ -26,8 +36,9 @@ constinit thread_local bool t_local_pool_gone = false;
 // Trimming. After a spike (a million greenlets parked, then gone) the thread's free list holds every
 // stack, each keeping the pages its frames touched: gigabytes that nothing uses. The most recently
 // freed kHotStacks stay as they are, so a steady program reuses warm pages and never trims; the
-// older ones are handed back to the kernel (MADV_DONTNEED: they read as zeros again, canary
-// included) a batch at a time, neighbouring stacks merged into one call. t_trimmed counts the
+// older ones are handed back to the kernel (MADV_DONTNEED: they read as zeros again) a batch at a
+// time, neighbouring stacks merged into one call. The top of a trimmed run holds the canary of the
+// slot above it, which may be in use: that one canary is written back. t_trimmed counts the
 // entries at the front of the thread's free list (the oldest) already handed back.
 constexpr std::size_t kHotStacks = 4096;
 constexpr std::size_t kTrimBatch = 1024;
@@ -45,7 +56,10 @@ void trim(std::vector<char*>& free, std::size_t from, std::size_t count) noexcep
   for (std::size_t i = 0; i < batch.size();) {
     std::size_t j = i + 1;
     while (j < batch.size() && batch[j] == batch[j - 1] + kDenseStackSize) ++j;
+    char* above = batch[j - 1] + kDenseStackSize;  // the slot above the run
+    const bool above_in_use = canary_written(above);
     ::madvise(batch[i], (j - i) * kDenseStackSize, MADV_DONTNEED);
+    if (above_in_use) set_canary(above, kDenseCanary);
     i = j;
   }
 }
@@ -63,13 +77,6 @@ DenseStackPool::~DenseStackPool() {
   for (Stack& r : regions_) unmap_stack(r);
 }
 
-void DenseStackPool::write_canary(const Stack& stack) noexcept {
-  auto* words = reinterpret_cast<volatile std::uint64_t*>(stack.base);
-  for (std::size_t i = 0; i < kCanaryWords; ++i) {
-    if (words[i] != 0) words[i] = 0;  // only a stack that overflowed before was ever written here
-  }
-}
-
 Stack DenseStackPool::acquire() {
   char* base;
   if (!free_.empty()) {
@@ -79,9 +86,9 @@ Stack DenseStackPool::acquire() {
   } else {
     if (next_ == end_) {
       regions_.reserve(regions_.size() + 1);
-      Stack region = map_stack(kDenseStackSize * kStacksPerRegion);
+      Stack region = map_stack(kRegionFloor + kDenseStackSize * kStacksPerRegion);
       regions_.push_back(region);
-      next_ = region.base;
+      next_ = region.base + kRegionFloor;
       end_ = region.base + region.size;
     }
     base = next_;
@@ -90,17 +97,20 @@ Stack DenseStackPool::acquire() {
   ++out_;
   Stack s;
   s.base = base;
-  s.size = kDenseStackSize;
+  s.size = kDenseStackSize - kDenseCanaryBytes;  // the slot's top 64 bytes: the canary of the one above
   s.dense = true;
 #if defined(FERN_ASAN) || defined(__SANITIZE_ADDRESS__)
-  ASAN_UNPOISON_MEMORY_REGION(s.base, s.size);
+  // The whole slot, canary above included: a page-sized shadow range is reset without touching it
+  // (ASan remaps it), where one 64 bytes short would be written, costing a resident page each.
+  ASAN_UNPOISON_MEMORY_REGION(s.base, kDenseStackSize);
 #endif
-  write_canary(s);
+  set_canary(s.base, kDenseCanary);
   return s;
 }
 
 void DenseStackPool::release(Stack stack) noexcept {
   --out_;
+  set_canary(stack.base, 0);  // no longer in use: trimming the slot below need not keep it
   try {
     free_.push_back(stack.base);
   } catch (...) {

@@ -13,6 +13,7 @@ bool FdWatch::start(Waiter& waiter, int fd, std::uint32_t events) {
   wait_.fd = fd;
   wait_.events = events;
   wait_.waiter = &waiter;
+  waiter.waits_on({"fd", nullptr, fd, events});
   Driver& driver = waiter.hub().driver();
   if (!driver.start_wait(wait_)) return false;
   driver_ = &driver;

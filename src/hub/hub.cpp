@@ -5,6 +5,7 @@
 #include <system_error>
 #include <utility>
 
+#include "fern/base/error.hpp"
 #include "fern/hub/waiter.hpp"
 
 namespace fern {
@@ -22,14 +23,11 @@ std::unique_ptr<Hub>& hub_slot() {
   return hub;
 }
 
-void report_uncaught(const char* where) noexcept {
-  try {
-    throw;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "fern: uncaught exception %s: %s\n", where, e.what());
-  } catch (...) {
-    std::fprintf(stderr, "fern: uncaught non-standard exception %s\n", where);
-  }
+// Reports the exception being handled to the current thread's hub.
+void report_uncaught(Hub& hub, ErrorReport::Source source, std::string name = {}) noexcept {
+  ErrorReport report{source, std::current_exception()};
+  report.greenlet_name = std::move(name);
+  hub.report_error(report);
 }
 
 }  // namespace
@@ -129,7 +127,7 @@ void Hub::run_ready() {
       try {
         (*item.call)();
       } catch (...) {
-        report_uncaught("in a hub callback");
+        report_uncaught(*this, ErrorReport::Source::hub_callback);
       }
       delete item.call;
     }
@@ -205,9 +203,10 @@ void Hub::run_threadsafe_callbacks() {
     try {
       fn();
     } catch (...) {
-      report_uncaught("in a thread-safe callback");
+      report_uncaught(*this, ErrorReport::Source::threadsafe_callback);
     }
   }
+  detail::answer_dump_request(*inbox_);
 }
 
 bool Hub::idle() const noexcept {
@@ -232,7 +231,7 @@ void Hub::resume(Greenlet& g) {
     if (shutting_down_) throw;  // ~Hub is unwinding the hub's own greenlet
   } catch (...) {
     // Only a raw greenlet whose parent is the hub can end here; spawned ones catch their own.
-    report_uncaught(("in greenlet '" + last_resumed_->name() + "'").c_str());
+    report_uncaught(*this, ErrorReport::Source::raw_greenlet, last_resumed_->name());
   }
   hub_in_resume_ = false;
   // Direct handoffs may have moved on from `g`: what switched back here is the last one resumed.
@@ -248,7 +247,22 @@ void Hub::resume(std::coroutine_handle<> h) noexcept {
   try {
     h.resume();
   } catch (...) {
-    report_uncaught("in a coroutine resumed by the hub");
+    report_uncaught(*this, ErrorReport::Source::coroutine);
+  }
+}
+
+ErrorHandler Hub::set_error_handler(ErrorHandler handler) {
+  return std::exchange(error_handler_, std::move(handler));
+}
+
+void Hub::report_error(const ErrorReport& report) noexcept {
+  if (!error_handler_) return print_error_report(report);
+  try {
+    error_handler_(report);
+  } catch (...) {
+    print_error_report(report);
+    std::fprintf(stderr, "fern: the hub's error handler threw while handling it: %s\n",
+                 describe_exception(std::current_exception()).c_str());
   }
 }
 

@@ -14,27 +14,36 @@ void throw_killed() { throw GreenletExit(); }
 }  // namespace detail
 
 namespace {
-std::string display_name(const HubGreenlet& g) {
-  if (!g.name().empty()) return g.name();
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "Greenlet-%p", static_cast<const void*>(&g));
-  return buf;
+// Hands the exception being handled (or `error`) to the hub's error handler, naming `g`.
+void report(Hub& hub, const HubGreenlet& g, ErrorReport::Source source, std::exception_ptr error) noexcept {
+  ErrorReport r{source, std::move(error), g.id()};
+  try {
+    r.greenlet_name = g.display_name();
+  } catch (...) {
+  }
+  hub.report_error(r);
 }
 
-void print_failure(const HubGreenlet& g, const std::exception_ptr& e) noexcept {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    std::fprintf(stderr, "fern: greenlet '%s' failed: %s\n", display_name(g).c_str(), ex.what());
-  } catch (...) {
-    std::fprintf(stderr, "fern: greenlet '%s' failed with a non-standard exception\n",
-                 display_name(g).c_str());
-  }
+// The spawning greenlet's number. Spawning from main or the hub is the common case and needs no
+// dynamic_cast.
+std::uint64_t spawner_id(Hub& hub) noexcept {
+  Greenlet* cur = Greenlet::current();
+  if (cur->is_main() || cur == &hub.greenlet()) return 0;
+  auto* g = dynamic_cast<HubGreenlet*>(cur);
+  return g ? g->id() : 0;
 }
 }  // namespace
 
+std::string HubGreenlet::display_name() const {
+  return name().empty() ? "Greenlet-" + std::to_string(id_) : name();
+}
+
 HubGreenlet::HubGreenlet(Hub& hub, const SpawnOptions& options, const OwnSlot* own_slot)
-    : Greenlet(&hub.greenlet(), options.greenlet, own_slot), hub_(hub) {
+    : Greenlet(&hub.greenlet(), options.greenlet, own_slot),
+      hub_(hub),
+      id_(hub.next_greenlet_id()),
+      parent_id_(spawner_id(hub)),
+      site_(options.site) {
   // Default names are made only when printed: a spawn should not format a string.
   if (!options.name.empty()) set_name(options.name);
   start_timer_.owner = this;
@@ -86,11 +95,12 @@ void HubGreenlet::finish(std::exception_ptr error) noexcept {
   error_ = std::move(error);
   finished_ = true;
   ListNode::unlink();  // no longer a hub resident
-  if (error_) print_failure(*this, error_);
+  if (error_) report(hub_, *this, ErrorReport::Source::greenlet, error_);
   joiners_.notify_all();
   try {
     fire_links();
   } catch (...) {
+    report(hub_, *this, ErrorReport::Source::link_callback, std::current_exception());
   }
   schedule_user_links();
   // The self-reference is dropped by the hub once this greenlet's stack is no longer in use.
@@ -164,9 +174,15 @@ void HubGreenlet::schedule_user_links() noexcept {
     bool wanted = l.when == 0 || (l.when == 1 && !error_) || (l.when == 2 && error_);
     if (!wanted) continue;
     try {
-      hub_.call_soon([self = GreenletRef<>(this), cb = std::move(l.cb)] { cb(self); });
+      hub_.call_soon([self = GreenletRef<>(this), cb = std::move(l.cb)] {
+        try {
+          cb(self);
+        } catch (...) {
+          report(self->hub_, *self, ErrorReport::Source::link_callback, std::current_exception());
+        }
+      });
     } catch (...) {
-      std::fputs("fern: out of memory scheduling a greenlet link\n", stderr);
+      report(hub_, *this, ErrorReport::Source::link_callback, std::current_exception());
     }
   }
 }

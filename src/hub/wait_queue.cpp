@@ -18,6 +18,7 @@ WaitQueue::~WaitQueue() {
 
 bool WaitQueue::wait(TimePoint deadline) {
   Waiter waiter;
+  waiter.waits_on({kind_, owner_ ? owner_ : this});
   Entry entry;
   entry.waiter = &waiter;
   entry.queue = this;

@@ -23,6 +23,7 @@ bool Waiter::park(TimePoint deadline) {
     throw_error(Errc::not_in_greenlet, "fern: cannot block inside the hub (a callback or timer)");
   }
   if (hub_->shutting_down()) throw GreenletExit();
+  parked_since_ = hub_->now();
   arm(deadline);
   void*& slot = greenlet_->scheduler_slot();
   void* outer = slot;
@@ -64,6 +65,7 @@ void Waiter::arm(TimePoint deadline) {
 
 void Waiter::suspend(std::coroutine_handle<> h, TimePoint deadline) {
   coroutine_ = h;
+  parked_since_ = hub_->now();
   parked_ = true;
   arm(deadline);
 }

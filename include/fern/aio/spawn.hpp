@@ -64,7 +64,7 @@ class SpawnedTask final : public Waitable, public HubResident {
   std::coroutine_handle<> frame_;
   TaskPromiseBase* promise_;
   TaskChain chain_;
-  WaitQueue joiners_;
+  WaitQueue joiners_{"Task.join", this};
   unsigned refs_ = 0;
   bool finished_ = false;
   bool self_ref_ = false;

@@ -22,6 +22,9 @@ enum class Errc {
   resource_exhausted,  // the kernel refused memory or mappings (stacks, descriptors)
   invalid_argument,
   unexpected_eof,  // the peer closed the stream before the data the caller needs arrived
+  // A descriptor the hub watched was closed with plain close() instead of fern::close_fd, so the
+  // wait on it could never end (the kernel dropped the registration without telling the hub).
+  closed_behind_hub,
 };
 
 const std::error_category& fern_category() noexcept;

@@ -4,9 +4,13 @@
 // touched (usually one), so a million of them fit in a few GiB.
 //
 // The price is the guard page: an overflow runs into the neighbouring stack instead of faulting.
-// Each dense stack's bottom 64 bytes are a canary (kept at zero, so it costs no page) that the
-// greenlet layer checks whenever the greenlet switches out, aborting with the greenlet's name
-// before anyone else runs.
+// So 64 bytes just below each dense stack hold a canary, a non-zero pattern that the greenlet layer
+// checks whenever the greenlet switches out, aborting with the greenlet's name before anyone else
+// runs. The canary sits in the top 64 bytes of the slot below (reserved: that slot's own stack ends
+// under them), which is the page the neighbour's frames already occupy, so a canary costs no page of
+// its own in a crowded region; a zero pattern would be free even alone, but a zero-filling overflow
+// (a memset, a zeroed array) would then go unseen. Canary present <=> stack above in use: release
+// clears it, and trimming a slot keeps its canary for a neighbour that is still in use.
 // A frame that jumps clean over the canary is not caught; give such code a guarded stack.
 #pragma once
 
@@ -18,9 +22,12 @@
 
 namespace fern::context {
 
+// The slot a dense stack occupies; the stack itself is 64 bytes smaller (the canary of the slot above
+// takes the rest).
 inline constexpr std::size_t kDenseStackSize = 32 * 1024;
-// The canary: the bottom 64 bytes of each dense stack, left at zero.
 inline constexpr std::size_t kDenseCanaryWords = 8;
+inline constexpr std::size_t kDenseCanaryBytes = kDenseCanaryWords * sizeof(std::uint64_t);
+inline constexpr std::uint64_t kDenseCanary = 0x9e3779b97f4a7c15;  // not zero, not a plausible pointer
 
 class DenseStackPool {
  public:
@@ -37,10 +44,10 @@ class DenseStackPool {
   // True while the canary at the bottom of `stack` is untouched. Inline: every switch out of a
   // dense greenlet checks it.
   static bool canary_intact(const Stack& stack) noexcept {
-    const auto* words = reinterpret_cast<const volatile std::uint64_t*>(stack.base);
-    std::uint64_t any = 0;
-    for (std::size_t i = 0; i < kDenseCanaryWords; ++i) any |= words[i];
-    return any == 0;
+    const auto* words = canary_of(stack.base);
+    std::uint64_t diff = 0;
+    for (std::size_t i = 0; i < kDenseCanaryWords; ++i) diff |= words[i] ^ kDenseCanary;
+    return diff == 0;
   }
 
   // The calling thread's pool. Its regions outlive it while any of its stacks is still out (an
@@ -51,7 +58,9 @@ class DenseStackPool {
   static void release_local(Stack stack) noexcept;
 
  private:
-  static void write_canary(const Stack& stack) noexcept;
+  static volatile std::uint64_t* canary_of(char* stack_base) noexcept {
+    return reinterpret_cast<volatile std::uint64_t*>(stack_base - kDenseCanaryBytes);
+  }
 
   std::vector<Stack> regions_;  // each a guarded mapping: the guard sits below the lowest stack
   std::vector<char*> free_;

@@ -2,6 +2,13 @@
 // (one epoll_ctl per descriptor's life, none per wait); an edge that arrives while nobody waits is
 // remembered as a sticky "ready" bit, so a later wait returns at once and the caller retries its
 // I/O. Cross-thread wake-ups go through an eventfd that is written only when no wake is pending.
+//
+// A descriptor closed with plain close() leaves the epoll set without a word, and a wait on it (or on
+// a new descriptor that reuses its number) would never end. So, at most once a second while waits
+// are linked, the driver audits the descriptors that had waits but no events since the last look:
+// an EPOLL_CTL_MOD that fails with ENOENT shows the registration is gone, and those waits fail with
+// Errc::closed_behind_hub. A descriptor found alive is looked at again after 1, 2, 4 ... 64 quiet
+// audits, so long-idle connections cost almost nothing; busy ones, none.
 #pragma once
 
 #include <atomic>
@@ -35,17 +42,23 @@ class EpollDriver final : public Driver {
     bool pollable = true;  // false for regular files: always ready
     bool read_ready = false;
     bool write_ready = false;
+    bool active = false;           // an event came since the last audit
+    std::uint8_t audit_skips = 0;  // quiet audits to skip before the next check
+    std::uint8_t audit_backoff = 0;
   };
   FdState& state(int fd);
   void register_fd(int fd, FdState& st);
   void dispatch(int fd, std::uint32_t generation, std::uint32_t epoll_events) noexcept;
   void complete(FdState& st, std::uint32_t ready, std::error_code result) noexcept;
   void unlink(FdState& st, IoWait& w) noexcept;
+  Duration audit_if_due(Duration timeout) noexcept;
+  void audit() noexcept;
 
   int epfd_ = -1;
   WakeSignal wake_;
   std::vector<FdState> fds_;
   std::size_t waiting_ = 0;
+  TimePoint next_audit_ = TimePoint::min();
 };
 
 }  // namespace fern

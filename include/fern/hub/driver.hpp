@@ -2,6 +2,10 @@
 // greenlet waits on becomes ready, a timer is due, or another thread calls wake(). Implementations
 // live in the driver layer (epoll, io_uring, poll, select), one per file, chosen at run time:
 // FERN_DRIVER=epoll|uring|poll|select, or Hub's constructor.
+//
+// The hub knows drivers only through this interface and a registry: the driver layer (its own
+// library, fern::driver, above the hub) registers a maker for each kind it was built with when the
+// program starts, so nothing in the hub refers to a driver at link time.
 #pragma once
 
 #include <cstddef>
@@ -60,7 +64,12 @@ class Driver {
   virtual std::size_t waiting() const noexcept = 0;
 };
 
-// Built by the driver layer. Throws std::system_error when the kernel refuses (io_uring disabled).
+using DriverMaker = std::unique_ptr<Driver> (*)();
+// Registers how to make drivers of `kind` (the driver layer does this for its drivers before main;
+// a program may register its own). A later registration for the same kind replaces the earlier.
+void register_driver(DriverKind kind, DriverMaker make) noexcept;
+// Makes a driver of `kind` with the registered maker. Throws std::system_error when the kernel
+// refuses (io_uring disabled) or when no driver of that kind is linked into the program.
 std::unique_ptr<Driver> make_driver(DriverKind kind);
 // FERN_DRIVER from the environment, else epoll.
 DriverKind default_driver_kind();

@@ -7,16 +7,19 @@
 #include <atomic>
 #include <coroutine>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "fern/base/clock.hpp"
 #include "fern/base/intrusive_list.hpp"
 #include "fern/greenlet/greenlet.hpp"
 #include "fern/hub/driver.hpp"
+#include "fern/hub/error_report.hpp"
 #include "fern/hub/timer_heap.hpp"
 
 namespace fern {
@@ -47,8 +50,11 @@ struct HubInbox {
   std::mutex mutex;
   std::vector<std::function<void()>> calls;
   std::atomic<bool> pending{false};
-  Driver* driver = nullptr;  // null once the hub is gone
+  std::atomic<bool> dump_requested{false};  // set by install_dump_signal's handler
+  Driver* driver = nullptr;                 // null once the hub is gone
 };
+// Prints the run info if a signal asked for it (run_info.cpp); the hub calls it with its inbox.
+void answer_dump_request(HubInbox& inbox) noexcept;
 }  // namespace detail
 
 // A handle other threads keep to post work to a hub; copyable, safe after the hub is gone.
@@ -103,6 +109,8 @@ class Hub {
   void run_callback_threadsafe(std::function<void()> fn) { remote().call(std::move(fn)); }
   // A handle for other threads (see RemoteHub).
   RemoteHub remote() const { return RemoteHub(inbox_); }
+  // The inbox itself, for a signal handler that must reach the hub without locking.
+  const std::shared_ptr<detail::HubInbox>& inbox() const noexcept { return inbox_; }
 
   // Work elsewhere that will come back to this hub (a thread-pool job): while any is outstanding
   // the hub is not idle, so LoopExit is not raised.
@@ -114,8 +122,20 @@ class Hub {
   // else to do first (a direct handoff, see next_handoff), else to the hub. Waiter uses it.
   void switch_away();
 
-  // Greenlets started by spawn() that have not finished; ~Hub unwinds them.
+  // Greenlets started by spawn() that have not finished; ~Hub unwinds them, run_info() lists them.
   void track(HubResident& r) noexcept { residents_.push_back(r); }
+  template <class F>
+  void for_each_resident(F&& f) {
+    residents_.for_each(std::forward<F>(f));
+  }
+  // Numbers greenlets in the order they were made, from 1 (0 means "none").
+  std::uint64_t next_greenlet_id() noexcept { return ++greenlet_ids_; }
+
+  // Where errors nobody caught go (see ErrorReport); returns the handler it replaces. An empty
+  // handler restores the default, print_error_report. Hub thread only.
+  ErrorHandler set_error_handler(ErrorHandler handler);
+  // Hands `report` to the handler; a handler that throws is reported on stderr, with the report.
+  void report_error(const ErrorReport& report) noexcept;
 
  private:
   struct ReadyItem {
@@ -152,6 +172,8 @@ class Hub {
   static constexpr unsigned kPollEveryBusyTurns = 61;
   unsigned busy_turns_ = 0;
   IntrusiveList<HubResident> residents_;
+  std::uint64_t greenlet_ids_ = 0;
+  ErrorHandler error_handler_;
   bool shutting_down_ = false;
 };
 

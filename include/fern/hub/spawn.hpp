@@ -13,6 +13,7 @@
 #include <functional>
 #include <initializer_list>
 #include <optional>
+#include <source_location>
 #include <span>
 #include <string>
 #include <tuple>
@@ -34,6 +35,9 @@ class GreenletRef;
 struct SpawnOptions {
   std::string name;
   GreenletOptions greenlet = Greenlet::defaults();
+  // Where the greenlet was spawned, for fern::run_info(): the braces that made these options (in
+  // spawn_with({...}, fn)), or the caller of spawn(). No stack walk: the compiler fills it in.
+  std::source_location site = std::source_location::current();
 };
 
 class HubGreenlet : public Greenlet, public Waitable, public HubResident {
@@ -46,6 +50,16 @@ class HubGreenlet : public Greenlet, public Waitable, public HubResident {
   bool successful() const noexcept { return finished_ && !error_; }
   bool killed() const noexcept { return killed_; }
   std::exception_ptr exception() const noexcept { return error_; }
+
+  // Its number on its hub (from 1, in spawn order), the number of the spawned greenlet that was
+  // running when it was spawned (0: main or the hub), and where it was spawned.
+  std::uint64_t id() const noexcept { return id_; }
+  std::uint64_t parent_id() const noexcept { return parent_id_; }
+  const std::source_location& spawn_site() const noexcept { return site_; }
+  // Its name, or "Greenlet-<id>" when it has none.
+  std::string display_name() const;
+  // Whether it is queued to run (started but not yet run, or woken and not yet resumed).
+  bool queued() const noexcept { return queued_; }
 
   // Waits for it to finish; false when `timeout` passed first. Never throws its exception.
   bool join(Duration timeout = kForever);
@@ -95,7 +109,10 @@ class HubGreenlet : public Greenlet, public Waitable, public HubResident {
   static void on_start_timer(Timer& t) noexcept;
 
   Hub& hub_;
-  WaitQueue joiners_;
+  std::uint64_t id_;
+  std::uint64_t parent_id_;
+  std::source_location site_;
+  WaitQueue joiners_{"join", static_cast<const Greenlet*>(this)};
   std::exception_ptr error_;
   std::vector<UserLink> user_links_;
   std::uint64_t next_link_id_ = 1;
@@ -220,9 +237,40 @@ auto spawn_with(const SpawnOptions& options, F&& fn, Args&&... args) {
   return ref;
 }
 
+namespace detail {
 template <class F, class... Args>
-auto spawn(F&& fn, Args&&... args) {
-  return spawn_with(SpawnOptions{}, std::forward<F>(fn), std::forward<Args>(args)...);
+auto spawn_at(const std::source_location& site, F&& fn, Args&&... args) {
+  SpawnOptions options;
+  options.site = site;
+  return spawn_with(options, std::forward<F>(fn), std::forward<Args>(args)...);
+}
+}  // namespace detail
+
+// spawn(fn, args...): up to three arguments, the call site is recorded for run_info() (a default
+// argument cannot follow a parameter pack, hence one overload per count); more arguments work
+// too, without the site.
+template <class F>
+auto spawn(F&& fn, const std::source_location& site = std::source_location::current()) {
+  return detail::spawn_at(site, std::forward<F>(fn));
+}
+template <class F, class A1>
+auto spawn(F&& fn, A1&& a1, const std::source_location& site = std::source_location::current()) {
+  return detail::spawn_at(site, std::forward<F>(fn), std::forward<A1>(a1));
+}
+template <class F, class A1, class A2>
+auto spawn(F&& fn, A1&& a1, A2&& a2, const std::source_location& site = std::source_location::current()) {
+  return detail::spawn_at(site, std::forward<F>(fn), std::forward<A1>(a1), std::forward<A2>(a2));
+}
+template <class F, class A1, class A2, class A3>
+auto spawn(F&& fn, A1&& a1, A2&& a2, A3&& a3,
+           const std::source_location& site = std::source_location::current()) {
+  return detail::spawn_at(site, std::forward<F>(fn), std::forward<A1>(a1), std::forward<A2>(a2),
+                          std::forward<A3>(a3));
+}
+template <class F, class A1, class A2, class A3, class A4, class... More>
+auto spawn(F&& fn, A1&& a1, A2&& a2, A3&& a3, A4&& a4, More&&... more) {
+  return spawn_with(SpawnOptions{}, std::forward<F>(fn), std::forward<A1>(a1), std::forward<A2>(a2),
+                    std::forward<A3>(a3), std::forward<A4>(a4), std::forward<More>(more)...);
 }
 
 template <class F, class... Args>
@@ -247,6 +295,11 @@ inline std::vector<GreenletRef<>> joinall(std::initializer_list<GreenletRef<>> g
 // Kills them all (GreenletExit by default); with `block`, waits up to `timeout` for them to finish.
 void killall(std::span<const GreenletRef<>> greenlets, std::exception_ptr error = nullptr, bool block = true,
              Duration timeout = kForever);
+inline void killall(std::initializer_list<GreenletRef<>> greenlets, std::exception_ptr error = nullptr,
+                    bool block = true, Duration timeout = kForever) {
+  killall(std::span<const GreenletRef<>>(greenlets.begin(), greenlets.size()), std::move(error), block,
+          timeout);
+}
 
 // The spawned greenlet running now, or null (main, the hub, a raw greenlet).
 HubGreenlet* current_spawned() noexcept;

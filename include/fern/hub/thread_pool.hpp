@@ -86,6 +86,7 @@ auto spawn_blocking(F&& fn, Duration timeout = kForever) -> std::invoke_result_t
   });
   TimePoint deadline = timeout == kForever ? TimePoint::max() : deadline_after(timeout);
   Waiter waiter;
+  waiter.waits_on({"thread-pool job"});
   call->waiter = &waiter;
   try {
     while (!call->done) {

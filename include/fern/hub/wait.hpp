@@ -43,7 +43,7 @@ class IWait {
   };
   std::vector<Entry> entries_;
   std::deque<Waitable*> ready_;
-  WaitQueue wake_;
+  WaitQueue wake_{"wait"};
   TimePoint deadline_;
   std::size_t handed_out_ = 0;
 };

@@ -14,6 +14,9 @@ class Waiter;
 class WaitQueue {
  public:
   WaitQueue() = default;
+  // `kind` names the waits in fern::run_info() ("Event", "Queue.get"); `owner` is the object
+  // waited on (defaults to the queue). Both must outlive the queue (string literals, the owner).
+  explicit WaitQueue(const char* kind, const void* owner = nullptr) noexcept : kind_(kind), owner_(owner) {}
   WaitQueue(const WaitQueue&) = delete;
   WaitQueue& operator=(const WaitQueue&) = delete;
   // Greenlets still waiting get std::system_error(Errc::closed); notified ones that have not run
@@ -42,6 +45,8 @@ class WaitQueue {
   };
   IntrusiveList<Entry> entries_;   // waiting
   IntrusiveList<Entry> notified_;  // notified, not yet resumed
+  const char* kind_ = "WaitQueue";
+  const void* owner_ = nullptr;
 };
 
 }  // namespace fern

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <coroutine>
+#include <cstdint>
 #include <exception>
 
 #include "fern/base/clock.hpp"
@@ -23,6 +24,15 @@ namespace fern {
 
 class Greenlet;
 class Hub;
+
+// What a parked greenlet waits on, as fern::run_info() shows it. The primitive that parks names
+// itself (WaitQueue's owner, FdWatch, sleep); pointers only, so naming a wait costs a few stores.
+struct WaitSubject {
+  const char* kind = nullptr;    // "fd", "sleep", "Event", "join", ...; null: not named
+  const void* object = nullptr;  // the primitive (the greenlet joined, for "join"), when there is one
+  int fd = -1;                   // for "fd": the descriptor and the io_events waited for
+  std::uint32_t events = 0;
+};
 
 class Waiter {
  public:
@@ -51,6 +61,12 @@ class Waiter {
   // Resumes the parked greenlet by raising `error` from park(); overrides an earlier wake().
   void fail(std::exception_ptr error) noexcept;
 
+  // Says what this waiter waits on (see WaitSubject); the last call before park() counts.
+  void waits_on(const WaitSubject& subject) noexcept { subject_ = subject; }
+  const WaitSubject& subject() const noexcept { return subject_; }
+  // The hub's clock when the current park began.
+  TimePoint parked_since() const noexcept { return parked_since_; }
+
   bool woken() const noexcept { return scheduled_; }
   // The parked greenlet; null for a coroutine's waiter.
   Greenlet* greenlet() const noexcept { return greenlet_; }
@@ -68,6 +84,8 @@ class Waiter {
   std::coroutine_handle<> coroutine_;
   Timer timer_;
   std::exception_ptr error_;
+  WaitSubject subject_;
+  TimePoint parked_since_;
   bool scheduled_ = false;
   bool timed_out_ = false;
   bool parked_ = false;

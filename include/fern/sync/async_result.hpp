@@ -81,7 +81,7 @@ class AsyncResultBase : public Waitable {
  private:
   friend class ThreadsafeSetterBase;
 
-  WaitQueue waiters_;
+  WaitQueue waiters_{"AsyncResult", this};
   std::exception_ptr error_;
   // Created by the first threadsafe setter, in the hub's thread; a setter's callback checks it
   // there, so a result destroyed before its late value arrives is never touched.

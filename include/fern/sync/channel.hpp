@@ -103,7 +103,7 @@ class Channel {
     std::optional<T> item;
     Channel* channel = nullptr;  // null once the channel is gone
     Greenlet* greenlet = nullptr;
-    WaitQueue taken;  // the putter waits here
+    WaitQueue taken{"Channel.put"};  // the putter waits here
     bool delivered = false;
   };
 
@@ -153,7 +153,7 @@ class Channel {
 
   IntrusiveList<Offer> offers_;
   std::size_t offered_ = 0;
-  FairWaitQueue getters_;
+  FairWaitQueue getters_{"Channel.get", this};
 };
 
 }  // namespace fern

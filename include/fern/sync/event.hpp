@@ -28,7 +28,7 @@ class Event final : public Waitable {
   bool wait(Duration timeout = kForever);
 
  private:
-  WaitQueue waiters_;
+  WaitQueue waiters_{"Event", this};
   std::uint64_t sets_ = 0;  // how many times set() raised the flag: tells a wake from a timeout
   bool flag_ = false;
 };

@@ -32,6 +32,8 @@ class Greenlet;
 class FairWaitQueue {
  public:
   FairWaitQueue() = default;
+  // Names the waits in fern::run_info(), as WaitQueue(kind, owner) does.
+  explicit FairWaitQueue(const char* kind, const void* owner = nullptr) noexcept : queue_(kind, owner) {}
   FairWaitQueue(const FairWaitQueue&) = delete;
   FairWaitQueue& operator=(const FairWaitQueue&) = delete;
   // Greenlets still inside wait() are resumed with std::system_error (Errc::closed) instead of

@@ -58,7 +58,7 @@ class IMapCore {
   std::size_t handed_out = 0;
 
  private:
-  WaitQueue changed_;
+  WaitQueue changed_{"Pool", this};
   std::exception_ptr feeder_error_;
   bool feeding_done_ = false;
 };
@@ -152,7 +152,7 @@ class Group {
   auto start_imap(F&& fn, Range&& items, bool ordered);
 
   std::unordered_map<HubGreenlet*, std::unique_ptr<Member>> members_;
-  WaitQueue emptied_;
+  WaitQueue emptied_{"Group.join", this};
 };
 
 class Pool : public Group {

@@ -117,7 +117,7 @@ class TaskCounter {
 
  private:
   std::size_t unfinished_ = 0;
-  WaitQueue joiners_;
+  WaitQueue joiners_{"Queue.join", this};
 };
 
 }  // namespace detail
@@ -250,8 +250,8 @@ class BasicQueue {
 
   Store store_;
   std::size_t maxsize_;
-  FairWaitQueue getters_;
-  FairWaitQueue putters_;
+  FairWaitQueue getters_{"Queue.get", this};
+  FairWaitQueue putters_{"Queue.put", this};
 };
 
 template <class T>

@@ -72,7 +72,7 @@ class Semaphore {
   std::size_t count_;  // permits held by nobody, reserved ones included
   std::size_t bound_ = static_cast<std::size_t>(-1);
   const char* over_release_ = nullptr;
-  FairWaitQueue waiters_;
+  FairWaitQueue waiters_{"Semaphore", this};
 };
 
 class BoundedSemaphore : public Semaphore {

@@ -4,8 +4,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
+#include <utility>
 
 #include "fern/base/error.hpp"
 #include "fern/hub/waiter.hpp"
@@ -15,6 +17,9 @@ namespace {
 
 constexpr std::uint64_t kWakeToken = ~std::uint64_t{0};
 constexpr int kMaxEvents = 256;
+constexpr std::uint32_t kWatchedEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+constexpr Duration kAuditPeriod = std::chrono::seconds(1);
+constexpr std::uint8_t kMaxAuditBackoff = 63;
 
 std::uint64_t token(int fd, std::uint32_t generation) {
   return (static_cast<std::uint64_t>(generation) << 32) | static_cast<std::uint32_t>(fd);
@@ -44,7 +49,7 @@ EpollDriver::FdState& EpollDriver::state(int fd) {
 
 void EpollDriver::register_fd(int fd, FdState& st) {
   epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.events = kWatchedEvents;
   ev.data.u64 = token(fd, st.generation);
   if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
     if (errno == EEXIST) {
@@ -72,6 +77,7 @@ bool EpollDriver::start_wait(IoWait& w) {
     st.write_ready = false;
     return false;
   }
+  if (!st.head) st.audit_skips = st.audit_backoff = 0;  // a new wait is audited at the next look
   w.prev = nullptr;
   w.next = st.head;
   if (st.head) st.head->prev = &w;
@@ -122,13 +128,55 @@ void EpollDriver::dispatch(int fd, std::uint32_t generation, std::uint32_t ev) n
   if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
   FdState& st = fds_[static_cast<std::size_t>(fd)];
   if (st.generation != generation || !st.registered) return;  // a closed descriptor's late event
+  st.active = true;
   std::uint32_t ready = 0;
   if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ready |= io_events::readable;
   if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) ready |= io_events::writable;
   complete(st, ready, {});
 }
 
+// Runs the audit when it is due, and shortens a sleep that would pass the next one while waits
+// are linked (an idle hub whose every greenlet waits on a dead descriptor must still wake to see it).
+Duration EpollDriver::audit_if_due(Duration timeout) noexcept {
+  if (waiting_ == 0) return timeout;
+  TimePoint now = Clock::now();
+  if (now >= next_audit_) {
+    if (next_audit_ != TimePoint::min()) audit();
+    next_audit_ = now + kAuditPeriod;
+  }
+  return std::min(timeout, next_audit_ - now);
+}
+
+void EpollDriver::audit() noexcept {
+  for (std::size_t fd = 0; fd < fds_.size(); ++fd) {
+    FdState& st = fds_[fd];
+    if (!st.head || !st.registered || !st.pollable) continue;
+    if (std::exchange(st.active, false)) {
+      st.audit_skips = st.audit_backoff = 0;
+      continue;
+    }
+    if (st.audit_skips > 0) {
+      --st.audit_skips;
+      continue;
+    }
+    // MOD with the same mask also re-arms the edge: a ready descriptor reports again, which a
+    // waiter sees as a spurious wake-up at worst.
+    epoll_event ev{};
+    ev.events = kWatchedEvents;
+    ev.data.u64 = token(static_cast<int>(fd), st.generation);
+    if (::epoll_ctl(epfd_, EPOLL_CTL_MOD, static_cast<int>(fd), &ev) != 0 &&
+        (errno == ENOENT || errno == EBADF)) {
+      complete(st, io_events::readable | io_events::writable, make_error_code(Errc::closed_behind_hub));
+      forget_fd(static_cast<int>(fd));
+      continue;
+    }
+    st.audit_backoff = static_cast<std::uint8_t>(std::min<int>(st.audit_backoff * 2 + 1, kMaxAuditBackoff));
+    st.audit_skips = st.audit_backoff;
+  }
+}
+
 void EpollDriver::poll(Duration timeout) {
+  timeout = audit_if_due(timeout);
   epoll_event events[kMaxEvents];
   int n;
   if (timeout == kForever) {

@@ -382,7 +382,7 @@ TEST(GreenletDeathTest, DenseOverflowIsCaughtByTheCanary) {
               // Scribble over the bottom of this greenlet's own dense stack, as a runaway
               // recursion would, then switch out.
               auto* bottom = reinterpret_cast<volatile char*>(Greenlet::current()->stack().base);
-              bottom[8] = 0x5a;
+              bottom[-8] = 0x5a;  // just below the stack: the canary
               Greenlet::current()->parent()->switch_to();
             },
             nullptr, GreenletOptions{context::kDefaultStackSize, StackMode::dense});
@@ -390,6 +390,24 @@ TEST(GreenletDeathTest, DenseOverflowIsCaughtByTheCanary) {
         g.switch_to();
       },
       "stack overflow in greenlet 'scribbler'");
+}
+
+// An overflow that writes zeros (a zeroed local array run past the stack's end) is caught too.
+TEST(GreenletDeathTest, AZeroFillingDenseOverflowIsCaughtByTheCanary) {
+  GTEST_FLAG_SET(death_test_style, FERN_DEATH_TEST_STYLE);
+  EXPECT_DEATH(
+      {
+        Greenlet g(
+            [] {
+              auto* bottom = reinterpret_cast<volatile char*>(Greenlet::current()->stack().base);
+              for (int i = 1; i <= 64; ++i) bottom[-i] = 0;
+              Greenlet::current()->parent()->switch_to();
+            },
+            nullptr, GreenletOptions{context::kDefaultStackSize, StackMode::dense});
+        g.set_name("zeroer");
+        g.switch_to();
+      },
+      "stack overflow in greenlet 'zeroer'");
 }
 
 }  // namespace
@@ -488,7 +506,7 @@ TEST(GreenletDeathTest, OwnSlotOverflowIsCaughtByTheCanary) {
       {
         Greenlet::Ptr g = Greenlet::make_dense([] {
           auto* bottom = reinterpret_cast<volatile char*>(Greenlet::current()->stack().base);
-          bottom[8] = 0x5a;
+          bottom[-8] = 0x5a;  // just below the stack: the canary
           Greenlet::current()->parent()->switch_to();
         });
         g->set_name("slot-scribbler");
