@@ -14,9 +14,7 @@
 // wakes the accepting greenlet; the hub then unwinds every connection's greenlet on the way out.
 // bench/echo measures this program.
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -33,10 +31,10 @@
 #include "fern/base/clock.hpp"
 #include "fern/base/error.hpp"
 #include "fern/hub/hub.hpp"
-#include "fern/hub/io_wait.hpp"
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/spawn.hpp"
 #include "fern/net/socket.hpp"
+#include "fern/process/signal.hpp"
 
 namespace {
 
@@ -144,29 +142,15 @@ void accept_until_closed(fern::net::Socket& listener, fern::Duration idle_timeou
   }
 }
 
-// SIGINT and SIGTERM as a readable descriptor, so a greenlet can wait for them like for a socket.
-int signal_descriptor() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  if (::sigprocmask(SIG_BLOCK, &signals, nullptr) != 0)
-    throw std::system_error(errno, std::generic_category(), "sigprocmask");
-  int fd = ::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "signalfd");
-  fern::adopt_fd(fd);
-  return fd;
-}
-
-// Waits for a signal or for `run_for` to pass, then closes the listener, which ends the accept loop.
-void stop_later(fern::net::Socket& listener, int signal_fd, fern::Duration run_for) {
+// Waits for SIGINT, SIGTERM or for `run_for` to pass, then closes the listener, which ends the
+// accept loop. The signals come through the hub (fern::wait_signal), so only this greenlet waits.
+void stop_later(fern::net::Socket& listener, fern::Duration run_for) {
   try {
-    fern::wait_readable(signal_fd, run_for);
+    fern::wait_signal({SIGINT, SIGTERM}, run_for);
   } catch (const std::system_error&) {
     // The time is up.
   }
   listener.close();
-  fern::close_fd(signal_fd);
 }
 
 }  // namespace
@@ -181,14 +165,14 @@ int main(int argc, char** argv) {
     return 3;
   }
   try {
-    int signal_fd = signal_descriptor();
     fern::net::Socket listener =
         fern::net::listen_tcp(fern::net::Address::ipv4_loopback(static_cast<std::uint16_t>(options.port)));
+    fern::Duration run_for = options.seconds > 0 ? std::chrono::seconds(options.seconds) : fern::kForever;
+    fern::spawn(stop_later, std::ref(listener), run_for);
+    fern::yield();  // stop_later watches SIGINT and SIGTERM before anyone learns the port
     std::printf("listening on 127.0.0.1:%d (driver %s)\n", listener.local_address().port(),
                 std::string(fern::to_string(options.driver)).c_str());
     std::fflush(stdout);
-    fern::Duration run_for = options.seconds > 0 ? std::chrono::seconds(options.seconds) : fern::kForever;
-    fern::spawn(stop_later, std::ref(listener), signal_fd, run_for);
     accept_until_closed(listener, options.idle_timeout);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: %s\n", argv[0], e.what());

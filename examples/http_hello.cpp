@@ -6,7 +6,6 @@
 // Port 0 picks a free one; the chosen port is printed ("listening on 127.0.0.1:N"). --seconds
 // stops after S seconds (default: until SIGINT or SIGTERM), with a graceful stop of one second.
 #include <signal.h>
-#include <sys/signalfd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -15,13 +14,12 @@
 #include <exception>
 #include <string>
 #include <string_view>
-#include <system_error>
 
 #include "fern/http/server.hpp"
 #include "fern/hub/hub.hpp"
-#include "fern/hub/io_wait.hpp"
 #include "fern/hub/spawn.hpp"
 #include "fern/net/address.hpp"
+#include "fern/process/signal.hpp"
 
 namespace {
 
@@ -77,43 +75,24 @@ Options parse_options(int argc, char** argv) {
   return options;
 }
 
-// SIGINT and SIGTERM as a descriptor a greenlet can wait on.
-int signal_descriptor() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  if (::sigprocmask(SIG_BLOCK, &signals, nullptr) != 0)
-    throw std::system_error(errno, std::generic_category());
-  int fd = ::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "signalfd");
-  fern::adopt_fd(fd);
-  return fd;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Options options = parse_options(argc, argv);
   try {
     fern::Hub::install(options.driver);
-    int signal_fd = signal_descriptor();
     fern::http::Server server(
         fern::net::Address::ipv4_loopback(static_cast<std::uint16_t>(options.port)),
         [](fern::http::ServerRequest&) { return fern::http::ServerResponse::text("hello"); });
+    // A graceful stop, in a greenlet of its own, on SIGINT, SIGTERM or when the time is up;
+    // serve_forever returns once it is done.
+    auto stop = [&server] { server.stop(std::chrono::seconds(1)); };
+    fern::SignalHandler on_interrupt = fern::signal_handler(SIGINT, [&](int) { stop(); });
+    fern::SignalHandler on_terminate = fern::signal_handler(SIGTERM, [&](int) { stop(); });
+    if (options.seconds > 0) fern::spawn_later(std::chrono::seconds(options.seconds), stop);
     server.start();
     std::printf("listening on 127.0.0.1:%d\n", server.port());
     std::fflush(stdout);
-    fern::spawn([&] {
-      try {
-        fern::wait_readable(signal_fd,
-                            options.seconds > 0 ? std::chrono::seconds(options.seconds) : fern::kForever);
-      } catch (const std::system_error&) {
-        // The time is up.
-      }
-      fern::close_fd(signal_fd);
-      server.stop(std::chrono::seconds(1));
-    });
     server.serve_forever();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: %s\n", argv[0], e.what());

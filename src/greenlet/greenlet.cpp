@@ -28,7 +28,7 @@ constinit thread_local context::DenseStackPool* t_dense_pool = nullptr;
 struct ThreadGreenletsHolder {
   ThreadGreenlets* state = nullptr;
   ~ThreadGreenletsHolder() {
-    t_current = nullptr;
+    __atomic_store_n(&t_current, nullptr, __ATOMIC_RELAXED);
     if (state) state->thread_exited();
   }
 };
@@ -63,7 +63,7 @@ Greenlet* init_thread_greenlets() {
   t_dense_pool = &context::DenseStackPool::local();
   t_holder.state = new ThreadGreenlets();
   t_eh_globals = reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals());
-  t_current = &t_holder.state->main;
+  __atomic_store_n(&t_current, &t_holder.state->main, __ATOMIC_RELAXED);
   install_overflow_guard();
   return t_current;
 }
@@ -296,7 +296,7 @@ void Greenlet::prepare_start() {
 // The last jump of a finished greenlet: nothing is saved, since nothing will resume it.
 void Greenlet::finish_to(Greenlet* target) noexcept {
   if (stack_.dense && !context::DenseStackPool::canary_intact(stack_)) die_of_overflow();
-  t_current = target;
+  __atomic_store_n(&t_current, target, __ATOMIC_RELAXED);
   detail::sanitizer_start_switch(nullptr, target->stack_.base, target->stack_.size);  // frees fake frames
   context::switch_context(&sp_, target->sp_, this);
   std::abort();

@@ -91,7 +91,6 @@ void record_interruption(std::exception_ptr error) noexcept {
 }
 
 Readiness wait_ready(int fd, std::uint32_t events, TimePoint deadline) noexcept {
-  ParkedInHook parked;
   try {
     std::error_code ec = wait_fd(fd, events, deadline);
     if (!ec) return Readiness::ready;
@@ -140,7 +139,6 @@ void run_on_pool(Hub& hub, const std::function<void()>& job) noexcept {
     job();  // no pool thread to be had: do it here, blocking, as libc would
     return;
   }
-  ParkedInHook parked;
   while (!state->done) {
     if (hub.shutting_down()) {
       // The hub is unwinding and will not run again; the job may still write into our buffers.

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include <fern/hub/monitor.hpp>
 #include <fern/hub/spawn.hpp>
 
 #include "cooperation.hpp"
@@ -51,7 +52,8 @@ void destroy(GreenThread* gt) {
 }
 
 bool wants_green(const pthread_attr_t*) noexcept {
-  return patched() && g_green_threads.load(std::memory_order_relaxed) && !t_starting_internal_thread;
+  return patched() && g_green_threads.load(std::memory_order_relaxed) && !t_starting_internal_thread &&
+         !detail::t_creating_runtime_thread;
 }
 
 SpawnOptions options_for(const pthread_attr_t* attr, bool& detached) {

@@ -19,7 +19,6 @@
 #include "cooperation.hpp"
 #include "hooked_calls.hpp"
 #include "real_calls.hpp"
-#include "watch_registry.hpp"
 
 namespace fern::hook {
 
@@ -39,7 +38,6 @@ std::uint32_t io_events_of(short events) noexcept {
 // Parks until one of `fds` may be ready, the deadline passes, or the greenlet is interrupted
 // (false, errno set). Returns true to look again.
 bool park_on_any(const pollfd* fds, nfds_t n, TimePoint deadline) noexcept {
-  ParkedInHook parked;
   try {
     Waiter waiter;
     std::vector<FdWatch> watches(n);  // each unlinks itself, whatever ends the park
@@ -138,7 +136,6 @@ int cooperative_select(int nfds, fd_set* r, fd_set* w, fd_set* e, TimePoint dead
 // Sleeps the greenlet; false (errno set) when interrupted.
 bool sleep_for(std::chrono::nanoseconds d) noexcept {
   if (fail_if_interrupted()) return false;
-  ParkedInHook parked;
   try {
     fern::sleep(d);
     return true;

@@ -91,6 +91,7 @@ Hub::~Hub() {
 // happen, the waiting main greenlet gets LoopExit.
 void Hub::loop() {
   for (;;) {
+    ++counters_.loop_turns;
     run_ready();
     if (!timers_.empty()) {
       now_ = Clock::now();
@@ -137,6 +138,7 @@ void Hub::run_ready() {
 void Hub::switch_away() {
   if (Greenlet* next = next_handoff()) {
     last_resumed_ = next;
+    ++counters_.switches;
     next->switch_to();
   } else {
     greenlet_.switch_to();
@@ -186,6 +188,7 @@ void Hub::poll_io() {
     timeout = next == TimePoint::max() ? kForever : std::max(next - Clock::now(), Duration::zero());
   }
   if (inbox_->pending.load(std::memory_order_seq_cst)) timeout = Duration::zero();
+  ++counters_.polls;
   driver_->poll(timeout);
   now_ = Clock::now();
 }
@@ -224,6 +227,7 @@ void Hub::raise_loop_exit() {
 
 void Hub::resume(Greenlet& g) {
   last_resumed_ = &g;
+  ++counters_.switches;
   hub_in_resume_ = true;
   try {
     g.switch_to();

@@ -63,6 +63,7 @@ GreenletInfo describe(const HubGreenlet& g, const std::map<const void*, const Hu
   info.parent_id = g.parent_id();
   info.name = g.display_name();
   info.spawned_at = describe_site(g.spawn_site());
+  info.stack_peak = g.stack_peak();
   Waiter* w = Waiter::of(const_cast<HubGreenlet&>(g));
   if (&g == Greenlet::current()) {
     info.state = GreenletState::running;
@@ -72,6 +73,7 @@ GreenletInfo describe(const HubGreenlet& g, const std::map<const void*, const Hu
     info.state = GreenletState::parked;
     info.waits_on = describe_wait(w->subject(), by_address);
     info.waited = std::max(Duration::zero(), now - w->parked_since());
+    info.has_deadline = w->has_deadline();
   } else {
     info.state = GreenletState::switched;
   }

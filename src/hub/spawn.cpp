@@ -58,7 +58,7 @@ void HubGreenlet::start() {
   if (self_ref_ || finished_) return;
   add_ref();
   self_ref_ = true;
-  hub_.track(*this);
+  track();
   queued_ = true;
   hub_.schedule(*this);
 }
@@ -67,8 +67,14 @@ void HubGreenlet::start_later(Duration delay) {
   if (self_ref_ || finished_) return;
   add_ref();
   self_ref_ = true;
-  hub_.track(*this);
+  track();
   hub_.timers().arm(start_timer_, deadline_after(delay), &HubGreenlet::on_start_timer);
+}
+
+void HubGreenlet::track() noexcept {
+  hub_.track(*this);
+  auto& live = hub_.counters().live_greenlets;
+  live.store(live.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // hub thread only
 }
 
 void HubGreenlet::on_start_timer(Timer& t) noexcept {
@@ -94,7 +100,13 @@ std::any HubGreenlet::run(std::any) {
 void HubGreenlet::finish(std::exception_ptr error) noexcept {
   error_ = std::move(error);
   finished_ = true;
-  ListNode::unlink();  // no longer a hub resident
+  if (ListNode::linked()) {
+    ListNode::unlink();  // no longer a hub resident
+    auto& live = hub_.counters().live_greenlets;
+    live.store(live.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    if (stack_peak() != 0)
+      hub_.stack_peaks().note(site_.file_name(), site_.line(), stack_peak(), stack().size, name());
+  }
   if (error_) report(hub_, *this, ErrorReport::Source::greenlet, error_);
   joiners_.notify_all();
   try {

@@ -24,6 +24,7 @@ bool Waiter::park(TimePoint deadline) {
   }
   if (hub_->shutting_down()) throw GreenletExit();
   parked_since_ = hub_->now();
+  greenlet_->note_stack_use();
   arm(deadline);
   void*& slot = greenlet_->scheduler_slot();
   void* outer = slot;

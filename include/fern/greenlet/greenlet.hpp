@@ -146,6 +146,15 @@ class Greenlet {
   // The stack range this greenlet runs on (empty before it starts and after it dies, except for a
   // greenlet living in its own stack: that range is its for the object's whole life).
   const context::Stack& stack() const noexcept { return stack_; }
+  // The deepest stack use recorded by note_stack_use(), in bytes: a lower bound of the true peak
+  // (frames that come and go between two notes are not seen), at the cost of one compare a note.
+  std::size_t stack_peak() const noexcept { return stack_peak_; }
+  // Records how deep this greenlet's stack is now; call it on the greenlet's own stack (the hub
+  // does when the greenlet parks).
+  void note_stack_use() noexcept {
+    auto used = static_cast<std::size_t>(stack_.top() - static_cast<char*>(__builtin_frame_address(0)));
+    if (used > stack_peak_ && used <= stack_.size) stack_peak_ = used;
+  }
 
   // One pointer of state for the scheduler above this layer (the hub keeps the greenlet's current
   // Waiter here); the greenlet layer never reads it.
@@ -218,6 +227,7 @@ class Greenlet {
 
   void* sp_ = nullptr;  // saved stack pointer while suspended
   context::Stack stack_;
+  std::size_t stack_peak_ = 0;
   State state_ = State::fresh;
   bool is_main_ = false;
   bool owns_slot_ = false;  // this object lives at the top of stack_ (make_dense)
@@ -308,7 +318,8 @@ inline void sanitizer_start_switch(void** fake_stack, const void* bottom, std::s
     die_of_overflow();
   detail::EhGlobals* eh = detail::t_eh_globals;
   eh_ = {eh->caught, eh->uncaught};
-  detail::t_current = target;
+  // An atomic store (a plain one on x86-64 and aarch64): a monitor thread samples t_current.
+  __atomic_store_n(&detail::t_current, target, __ATOMIC_RELAXED);
   detail::sanitizer_start_switch(&asan_fake_stack_, target->stack_.base, target->stack_.size);
   void* from = context::switch_context(&sp_, target->sp_, this);
   after_resume(static_cast<Greenlet*>(from));

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -44,6 +45,30 @@ class HubResident : public ListNode {
 };
 
 namespace detail {
+// Counters the hub keeps as it runs (see fern/hub/stats.hpp). Written only by the hub's thread;
+// `live_greenlets` is also read by the monitor thread, hence atomic (relaxed: a plain load and store).
+struct HubCounters {
+  std::uint64_t loop_turns = 0;
+  std::uint64_t switches = 0;
+  std::uint64_t polls = 0;
+  std::atomic<std::size_t> live_greenlets{0};
+};
+// The deepest stack seen per spawn site: a small open-addressed table keyed by the site, updated
+// when a greenlet finishes. A site that finds no free slot within a few probes is not recorded.
+struct StackPeakTable {
+  struct Entry {
+    const char* file = nullptr;  // the source_location's file_name(): one pointer per site
+    std::uint32_t line = 0;
+    std::uint32_t peak = 0;
+    std::uint32_t capacity = 0;
+    std::uint64_t count = 0;
+    std::string name;
+  };
+  static constexpr std::size_t kSize = 512;
+  std::unique_ptr<Entry[]> entries;  // made on first use
+  void note(const char* file, std::uint32_t line, std::size_t peak, std::size_t capacity,
+            const std::string& name) noexcept;
+};
 // The cross-thread inbox of a hub, shared with the threads that post to it, so a post that races
 // with the hub's end is dropped instead of touching freed memory.
 struct HubInbox {
@@ -130,6 +155,11 @@ class Hub {
   }
   // Numbers greenlets in the order they were made, from 1 (0 means "none").
   std::uint64_t next_greenlet_id() noexcept { return ++greenlet_ids_; }
+  std::uint64_t greenlets_spawned() const noexcept { return greenlet_ids_; }
+  detail::HubCounters& counters() noexcept { return counters_; }
+  detail::StackPeakTable& stack_peaks() noexcept { return stack_peaks_; }
+  std::size_t ready_count() const noexcept { return ready_.size() + (running_.size() - next_running_); }
+  std::size_t external_refs() const noexcept { return external_refs_; }
 
   // Where errors nobody caught go (see ErrorReport); returns the handler it replaces. An empty
   // handler restores the default, print_error_report. Hub thread only.
@@ -173,6 +203,8 @@ class Hub {
   unsigned busy_turns_ = 0;
   IntrusiveList<HubResident> residents_;
   std::uint64_t greenlet_ids_ = 0;
+  detail::HubCounters counters_;
+  detail::StackPeakTable stack_peaks_;
   ErrorHandler error_handler_;
   bool shutting_down_ = false;
 };

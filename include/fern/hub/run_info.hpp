@@ -6,6 +6,7 @@
 #pragma once
 
 #include <csignal>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,9 +30,11 @@ struct GreenletInfo {
   std::uint64_t parent_id = 0;  // the spawned greenlet that spawned it; 0 for main or the hub
   std::string name;             // its name, or "Greenlet-<id>"
   GreenletState state = GreenletState::ready;
-  std::string waits_on;    // "fd 7 (read)", "Event", "join #3", "sleep", ...; empty if not parked
-  Duration waited{};       // how long it has been parked, by the hub's clock
-  std::string spawned_at;  // "file:line in function"
+  std::string waits_on;        // "fd 7 (read)", "Event", "join #3", "sleep", ...; empty if not parked
+  Duration waited{};           // how long it has been parked, by the hub's clock
+  bool has_deadline = false;   // a deadline will end the park if nothing else does
+  std::size_t stack_peak = 0;  // deepest stack use seen at a park, bytes (a lower bound)
+  std::string spawned_at;      // "file:line in function"
 };
 
 // The calling thread's hub's spawned greenlets that have not finished, in spawn order. Empty when

@@ -104,6 +104,7 @@ class HubGreenlet : public Greenlet, public Waitable, public HubResident {
   void finish(std::exception_ptr error) noexcept;
   void schedule_user_links() noexcept;
   std::uint64_t add_user_link(int when, Callback cb);
+  void track() noexcept;
   void unwind_at_shutdown() noexcept override;
   void after_death() noexcept override;
   static void on_start_timer(Timer& t) noexcept;

@@ -66,6 +66,8 @@ class Waiter {
   const WaitSubject& subject() const noexcept { return subject_; }
   // The hub's clock when the current park began.
   TimePoint parked_since() const noexcept { return parked_since_; }
+  // Whether a deadline will end the park if nothing else does.
+  bool has_deadline() const noexcept { return timer_.armed(); }
 
   bool woken() const noexcept { return scheduled_; }
   // The parked greenlet; null for a coroutine's waiter.
