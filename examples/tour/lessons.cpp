@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include "server_lessons.hpp"
 
@@ -28,6 +29,7 @@ int lesson_l14() { return run_example("event_loop", {}); }
 int lesson_l15() { return run_example("amqp/amqp_tutorials", {"--demo"}); }
 int lesson_l16() { return run_example("redis_cache", {"--demo"}); }
 int lesson_l17() { return run_example("mysql_bank", {"--demo"}); }
+int step_observe() { return run_example("observe", {}); }
 
 }  // namespace
 
@@ -97,10 +99,17 @@ const std::vector<Lesson>& lessons() {
          "a real mariadbd: 50 greenlets in one thread insert and read over a pool of 10 connections; an "
          "overdrawing transfer is rolled back by its exception and the total of the balances is unchanged",
          &lesson_l17},
+        {"O1", "operating fern (not a seed lesson): see every greenlet, catch what blocks",
+         "a queue worker, a producer and an idle greenlet; the dump SIGQUIT prints and GET /debug/greenlets "
+         "serves (what each waits on, since when, spawned where); a greenlet hogging the hub for 200 ms "
+         "reported by the monitor with its spawn site and stack; the hub's Prometheus metrics",
+         &step_observe},
     };
     for (Lesson& l : server_lessons()) v.push_back(l);
+    // The seed lessons in order (L1 ... L17), then the operations steps (O1 ...).
     std::stable_sort(v.begin(), v.end(), [](const Lesson& a, const Lesson& b) {
-      return std::stoi(a.id.substr(1)) < std::stoi(b.id.substr(1));
+      return std::pair(a.id[0] != 'L', std::stoi(a.id.substr(1))) <
+             std::pair(b.id[0] != 'L', std::stoi(b.id.substr(1)));
     });
     return v;
   }();

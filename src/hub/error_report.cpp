@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "fern/base/error.hpp"
+#include "fern/hub/hub.hpp"
 
 namespace fern {
 
@@ -14,6 +15,7 @@ std::string_view to_string(ErrorReport::Source source) noexcept {
     case ErrorReport::Source::threadsafe_callback: return "thread-safe callback";
     case ErrorReport::Source::raw_greenlet: return "raw greenlet";
     case ErrorReport::Source::coroutine: return "coroutine";
+    case ErrorReport::Source::library_callback: return "library callback";
   }
   return "unknown";
 }
@@ -30,6 +32,7 @@ std::string ErrorReport::describe() const {
     case Source::greenlet: return "fern: greenlet " + who + " failed: " + what;
     case Source::link_callback: return "fern: a link callback of greenlet " + who + " threw: " + what;
     case Source::raw_greenlet: return "fern: uncaught exception in greenlet " + who + ": " + what;
+    case Source::library_callback: return "fern: the " + where + " callback threw: " + what;
     default: return "fern: uncaught exception in a " + std::string(to_string(source)) + ": " + what;
   }
 }
@@ -39,6 +42,16 @@ void print_error_report(const ErrorReport& report) noexcept {
     std::fprintf(stderr, "%s\n", report.describe().c_str());
   } catch (...) {
     std::fputs("fern: an uncaught error (out of memory describing it)\n", stderr);
+  }
+}
+
+void report_callback_failure(std::string where) noexcept {
+  ErrorReport report{ErrorReport::Source::library_callback, std::current_exception()};
+  report.where = std::move(where);
+  if (Hub* hub = Hub::current_if_exists()) {
+    hub->report_error(report);
+  } else {
+    print_error_report(report);
   }
 }
 

@@ -219,7 +219,8 @@ void ConnectionCore::dispatch(Reply reply) {
       try {
         options_.on_push(std::move(reply));
       } catch (...) {
-        // A push handler must not throw; its failure is not the callers' concern.
+        // Not the callers' concern, but not silent either: the hub's error handler hears of it.
+        report_callback_failure("redis on_push");
       }
     }
     return;
