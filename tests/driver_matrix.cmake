@@ -6,11 +6,12 @@
 # Unit tests are named unit.<layer>.<concept> and built as test_<layer>_<concept>; integration tests
 # are listed with the target that runs them.
 set(FERN_DRIVER_MATRIX_UNIT_TESTS
-  hub.io_wait hub.fd_watch hub.spawn hub.hub hub.timeout hub.wait_queue hub.thread_pool
+  hub.io_wait hub.fd_watch hub.spawn hub.hub hub.timeout hub.wait_queue hub.thread_pool hub.fork
   loop.event_loop
   net.socket net.stream net.stream_server net.datagram_server net.create_connection net.tls_stream
   http.server http.client http.curl_interop
-  aio.fd aio.stream)
+  aio.fd aio.stream
+  process.signal process.pipe process.subprocess)
 set(FERN_DRIVER_MATRIX_INTEGRATION_TESTS
   integration.redis.connection=test_redis_connection
   integration.redis.failures=test_redis_failures

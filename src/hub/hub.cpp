@@ -1,7 +1,10 @@
 #include "fern/hub/hub.hpp"
 
+#include <pthread.h>
+
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <system_error>
 #include <utility>
 
@@ -11,9 +14,45 @@
 namespace fern {
 namespace detail {
 constinit thread_local Hub* t_hub = nullptr;
+
+namespace {
+std::atomic<std::uint64_t> g_fork_generation{0};
+void count_fork_in_child() noexcept { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
+}  // namespace
+
+// Relaxed: the count changes only in the child's atfork handler, on its one thread, before any
+// thread that could read it there exists.
+std::uint64_t fork_generation() noexcept { return g_fork_generation.load(std::memory_order_relaxed); }
 }  // namespace detail
 
 namespace {
+
+// Registered before the first inbox exists, so every fork after it is counted, and ahead of the
+// monitor's handler (start_monitor makes a hub first), whose thread may post at once.
+void count_forks() noexcept {
+  static const bool counting = pthread_atfork(nullptr, nullptr, &detail::count_fork_in_child) == 0;
+  (void)counting;
+}
+
+// The inbox a post to `inbox` goes to in this process: itself, or, for one made before a fork, the
+// one that replaced it in the forking thread's hub; null if none did (that hub's thread is not here).
+detail::HubInbox* current_inbox(detail::HubInbox* inbox) noexcept {
+  const std::uint64_t generation = detail::fork_generation();
+  while (inbox && inbox->generation != generation) inbox = inbox->successor.load(std::memory_order_acquire);
+  return inbox;
+}
+
+// What threads of the parent posted before the fork: dropped. One that was posting at that moment
+// left the lock held and the vector perhaps half-updated; that vector is then abandoned, not freed.
+void drop_posts_from_before_fork(detail::HubInbox& retired) noexcept {
+  if (!retired.mutex.try_lock()) {
+    new (&retired.calls) std::vector<std::function<void()>>();
+    return;
+  }
+  std::vector<std::function<void()>> dropped;
+  dropped.swap(retired.calls);
+  retired.mutex.unlock();
+}
 
 // Declared after the greenlet layer's thread state is touched (see hub_slot), so the hub is
 // destroyed first at thread exit, while its greenlets can still be unwound.
@@ -50,6 +89,7 @@ Hub::Hub(std::unique_ptr<Driver> driver)
       main_(Greenlet::current()),
       now_(Clock::now()),
       inbox_(std::make_shared<detail::HubInbox>()) {
+  count_forks();
   inbox_->driver = driver_.get();
   greenlet_.set_name("hub");
   ready_.reserve(64);
@@ -83,6 +123,50 @@ Hub::~Hub() {
   }
   for (ReadyItem& item : ready_) delete item.call;
   for (std::size_t i = next_running_; i < running_.size(); ++i) delete running_[i].call;
+}
+
+void Hub::reinit() {
+  driver_->reinit_after_fork();
+  replace_inbox();
+  end_jobs_lost_in_fork();
+}
+
+// The old inbox may be locked for good by a thread that did not survive the fork: a fresh one takes
+// over, and handles to the old one follow it (current_inbox), so the child's own RemoteHubs, the
+// monitor's among them, keep working.
+void Hub::replace_inbox() {
+  auto fresh = std::make_shared<detail::HubInbox>();
+  fresh->driver = driver_.get();
+  std::shared_ptr<detail::HubInbox> retired = std::exchange(inbox_, fresh);
+  retired->driver = nullptr;  // ~Hub clears only the current inbox's
+  retired->successor_owner = fresh;
+  retired->successor.store(fresh.get(), std::memory_order_release);
+  drop_posts_from_before_fork(*retired);
+}
+
+// The threads that ran these jobs are not in the child: their reports (queued in the pool, running,
+// or posted to the old inbox) will never come.
+void Hub::end_jobs_lost_in_fork() noexcept {
+  std::vector<std::shared_ptr<detail::OffloadedJob>> lost;
+  lost.swap(offloaded_jobs_);
+  external_refs_ -= lost.size();
+  for (const auto& job : lost) job->lost_in_fork();
+}
+
+void Hub::begin_offloaded_job(std::shared_ptr<detail::OffloadedJob> job) {
+  job->hub_slot_ = offloaded_jobs_.size();
+  offloaded_jobs_.push_back(std::move(job));
+  add_external_ref();
+}
+
+bool Hub::end_offloaded_job(detail::OffloadedJob& job) noexcept {
+  const std::size_t slot = job.hub_slot_;
+  if (slot >= offloaded_jobs_.size() || offloaded_jobs_[slot].get() != &job) return false;
+  std::swap(offloaded_jobs_[slot], offloaded_jobs_.back());
+  offloaded_jobs_[slot]->hub_slot_ = slot;
+  offloaded_jobs_.pop_back();
+  release_external_ref();
+  return true;
 }
 
 // The loop: run what is ready, fire due timers, then sleep in the driver until I/O, the next timer
@@ -281,14 +365,15 @@ void Hub::call_soon(std::function<void()> fn) {
 }
 
 bool RemoteHub::call(std::function<void()> fn) const {
-  if (!inbox_) return false;
-  std::lock_guard lock(inbox_->mutex);
-  if (!inbox_->driver) return false;
-  inbox_->calls.push_back(std::move(fn));
+  detail::HubInbox* inbox = current_inbox(inbox_.get());
+  if (!inbox) return false;
+  std::lock_guard lock(inbox->mutex);
+  if (!inbox->driver) return false;
+  inbox->calls.push_back(std::move(fn));
   // seq_cst, as every access to `pending`: with the driver's WakeSignal it is one half of a
   // store-buffering pair (see fern/driver/wake_signal.hpp).
-  inbox_->pending.store(true, std::memory_order_seq_cst);
-  inbox_->driver->wake();  // under the lock: the driver cannot go away meanwhile
+  inbox->pending.store(true, std::memory_order_seq_cst);
+  inbox->driver->wake();  // under the lock: the driver cannot go away meanwhile
   return true;
 }
 

@@ -178,12 +178,14 @@ void sample_block(Watched& w, bool with_signal) {
   }
   if (answered) {
     w.reported = false;
-    ++w.sent;
+    auto slot = w.answered;
+    std::uint64_t seq = w.sent + 1;
+    // A probe that could not be posted is not outstanding (in a child after fork the hub's inbox
+    // is refused until Hub::reinit replaces it): the next look tries again.
+    if (!w.remote.call([slot, seq] { slot->store(seq, std::memory_order_release); })) return;
+    w.sent = seq;
     w.sent_at = now;
     w.sent_for = running;
-    auto slot = w.answered;
-    std::uint64_t seq = w.sent;
-    w.remote.call([slot, seq] { slot->store(seq, std::memory_order_release); });
     return;
   }
   if (w.reported || running != w.sent_for || now - w.sent_at < threshold) return;
@@ -277,6 +279,11 @@ void reset_after_fork() {
     r.threads.push_back(t_watched);
     t_watched->tid = static_cast<long>(syscall(SYS_gettid));
     t_watched->handle = pthread_self();
+    // A probe in flight was posted to the inbox the child's hub drops (Hub::reinit): waiting for
+    // its answer would report the hub as held. Sampling starts over.
+    t_watched->sent = t_watched->answered->load(std::memory_order_acquire);
+    t_watched->reported = false;
+    t_watched->capture.store(0, std::memory_order_relaxed);
   }
   r.started = false;
   if (t_watched) ensure_started(r);

@@ -117,6 +117,8 @@ void on_dump_signal(int) {
   for (auto& slot : g_dump_hubs) {
     detail::HubInbox* inbox = slot.load(std::memory_order_acquire);
     if (!inbox) continue;
+    // In a child after fork the hub answers on the inbox Hub::reinit made.
+    while (detail::HubInbox* next = inbox->successor.load(std::memory_order_acquire)) inbox = next;
     inbox->dump_requested.store(true, std::memory_order_seq_cst);
     inbox->pending.store(true, std::memory_order_seq_cst);
     if (Driver* d = inbox->driver) d->wake();

@@ -5,7 +5,8 @@
 #include <cstdio>
 
 #include "fern/hub/hub.hpp"
-#include "fern/hub/run_info.hpp"
+#include "fern/hub/spawn.hpp"
+#include "fern/hub/waiter.hpp"
 
 namespace fern {
 
@@ -56,11 +57,17 @@ HubStats stats(Hub& hub) {
   s.timers = hub.timers().size();
   s.fd_waits = hub.driver().waiting();
   s.external_refs = hub.external_refs();
-  for (const GreenletInfo& g : run_info(hub)) {
-    if (g.state != GreenletState::parked) continue;
-    std::string kind = g.waits_on.substr(0, g.waits_on.find_first_of(" ("));
-    ++s.parked_by_kind[kind];
-  }
+  // Counted by the kind's pointer (a string literal per primitive), named once per kind: a scrape of
+  // 100,000 greenlets must not build 100,000 strings as run_info() does.
+  std::map<const char*, std::size_t> by_kind;
+  hub.for_each_resident([&](HubResident& r) {
+    auto* g = dynamic_cast<HubGreenlet*>(&r);
+    if (!g || g == Greenlet::current()) return;
+    Waiter* w = Waiter::of(*g);
+    if (!w || w->woken()) return;
+    ++by_kind[w->subject().kind];
+  });
+  for (const auto& [kind, n] : by_kind) s.parked_by_kind[kind ? kind : "unnamed"] += n;
   if (auto& entries = hub.stack_peaks().entries) {
     for (std::size_t i = 0; i < detail::StackPeakTable::kSize; ++i) {
       const auto& e = entries[i];

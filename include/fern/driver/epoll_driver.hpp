@@ -33,6 +33,7 @@ class EpollDriver final : public Driver {
   void close_fd(int fd) noexcept override;
   void forget_fd(int fd) noexcept override;
   std::size_t waiting() const noexcept override { return waiting_; }
+  void reinit_after_fork() override;
 
  private:
   struct FdState {
@@ -47,6 +48,7 @@ class EpollDriver final : public Driver {
     std::uint8_t audit_backoff = 0;
   };
   FdState& state(int fd);
+  static int open_epoll(int wake_fd);
   void register_fd(int fd, FdState& st);
   void dispatch(int fd, std::uint32_t generation, std::uint32_t epoll_events) noexcept;
   void complete(FdState& st, std::uint32_t ready, std::error_code result) noexcept;

@@ -33,6 +33,7 @@ class PollDriver final : public Driver {
   void close_fd(int fd) noexcept override;
   void forget_fd(int fd) noexcept override;
   std::size_t waiting() const noexcept override { return waiting_; }
+  void reinit_after_fork() override;
 
  private:
   struct FdState;

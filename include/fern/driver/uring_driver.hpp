@@ -42,10 +42,12 @@ class UringDriver final : public Driver {
   void close_fd(int fd) noexcept override;
   void forget_fd(int fd) noexcept override;
   std::size_t waiting() const noexcept override { return waiting_; }
+  void reinit_after_fork() override;
 
  private:
   struct FdState;
   enum Direction { read_dir = 0, write_dir = 1 };
+  void open_ring(io_uring& ring);
   FdState& state(int fd);
   FdState* find(int fd) noexcept;
   bool sync_polls(int fd, FdState& st) noexcept;
@@ -58,6 +60,7 @@ class UringDriver final : public Driver {
   void drop_fd(int fd) noexcept;
 
   std::unique_ptr<io_uring> ring_;
+  unsigned entries_;               // submission slots, for a ring made again after fork
   std::uint64_t wake_buffer_ = 0;  // the in-flight eventfd read lands here
   bool wake_armed_ = false;
   WakeSignal wake_{WakeSignal::Reader::ring};

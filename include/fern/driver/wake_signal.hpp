@@ -37,11 +37,17 @@ class WakeSignal {
   // writes again. A full barrier, so the caller's next read of its inbox cannot move above it.
   void clear() noexcept { pending_.exchange(false, std::memory_order_seq_cst); }
 
+  // In a child after fork(2): the inherited eventfd is the parent's too (a wake in one would wake
+  // the other), so a fresh one takes its descriptor number. The number stays the same, so a driver
+  // that keeps it (poll's slot 0, select's sets) needs no update; no wake is pending afterwards.
+  void reopen_after_fork();
+
   // Writes to the eventfd so far; for tests of the coalescing.
   unsigned long writes() const noexcept { return writes_.load(std::memory_order_relaxed); }
 
  private:
   int fd_ = -1;
+  int flags_ = 0;  // eventfd(2) flags, for reopen_after_fork
   std::atomic<bool> pending_{false};
   std::atomic<unsigned long> writes_{0};
 };

@@ -62,6 +62,13 @@ class Driver {
   virtual void forget_fd(int fd) noexcept = 0;
   // How many waits are linked (the hub uses it to tell "idle" from "would block forever").
   virtual std::size_t waiting() const noexcept = 0;
+
+  // In a child after fork(2), before anything else uses the driver: replaces the kernel objects
+  // shared with the parent (epoll set, wake eventfd, io_uring ring) with the child's own, closing
+  // only the child's references to the inherited ones. Linked waits stay linked, or are woken to
+  // re-check their descriptor (a spurious wake-up at worst). Throws std::system_error when the
+  // kernel refuses a new object; the driver must not be used after that.
+  virtual void reinit_after_fork() = 0;
 };
 
 using DriverMaker = std::unique_ptr<Driver> (*)();

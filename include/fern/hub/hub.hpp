@@ -44,6 +44,8 @@ class HubResident : public ListNode {
   ~HubResident() = default;
 };
 
+class Hub;
+
 namespace detail {
 // Counters the hub keeps as it runs (see fern/hub/stats.hpp). Written only by the hub's thread;
 // `live_greenlets` is also read by the monitor thread, hence atomic (relaxed: a plain load and store).
@@ -69,6 +71,9 @@ struct StackPeakTable {
   void note(const char* file, std::uint32_t line, std::size_t peak, std::size_t capacity,
             const std::string& name) noexcept;
 };
+// How many fork(2)s lie between the first process and this one (0 in a process that was not forked,
+// as far as fern saw: counted by a pthread_atfork handler).
+std::uint64_t fork_generation() noexcept;
 // The cross-thread inbox of a hub, shared with the threads that post to it, so a post that races
 // with the hub's end is dropped instead of touching freed memory.
 struct HubInbox {
@@ -77,12 +82,35 @@ struct HubInbox {
   std::atomic<bool> pending{false};
   std::atomic<bool> dump_requested{false};  // set by install_dump_signal's handler
   Driver* driver = nullptr;                 // null once the hub is gone
+  // An inbox from before a fork belongs to the parent: in the child its lock may be held forever
+  // by a thread that is not there, so a post never touches it. Hub::reinit names its successor
+  // (the owner is written before the pointer is published).
+  const std::uint64_t generation = fork_generation();
+  std::atomic<HubInbox*> successor{nullptr};
+  std::shared_ptr<HubInbox> successor_owner;
 };
 // Prints the run info if a signal asked for it (run_info.cpp); the hub calls it with its inbox.
 void answer_dump_request(HubInbox& inbox) noexcept;
+
+// Work another thread does for a hub and reports back to it when done (a spawn_blocking job).
+// While outstanding it keeps the hub from LoopExit; the hub lists it so that in a child after
+// fork, where that thread does not exist, Hub::reinit can end it instead of leaving its waiter
+// parked forever.
+class OffloadedJob {
+ public:
+  virtual ~OffloadedJob() = default;
+  // Hub thread, in the child after fork: the report will never come.
+  virtual void lost_in_fork() noexcept = 0;
+
+ private:
+  friend class fern::Hub;
+  std::size_t hub_slot_ = 0;  // its index in the hub's list
+};
 }  // namespace detail
 
-// A handle other threads keep to post work to a hub; copyable, safe after the hub is gone.
+// A handle other threads keep to post work to a hub; copyable, safe after the hub is gone. In a
+// child after fork, one made before the fork reaches the forking thread's hub once Hub::reinit has
+// run, and fails (returns false) for every other hub: their threads are not in the child.
 class RemoteHub {
  public:
   RemoteHub() = default;
@@ -94,7 +122,6 @@ class RemoteHub {
   std::shared_ptr<detail::HubInbox> inbox_;
 };
 
-class Hub;
 namespace detail {
 extern constinit thread_local Hub* t_hub;  // the thread's hub, null until first use
 }  // namespace detail
@@ -113,6 +140,12 @@ class Hub {
   Hub& operator=(const Hub&) = delete;
   // Unwinds every greenlet still parked (GreenletExit), then closes the driver.
   ~Hub();
+
+  // In a child after fork(2), on the forking thread, before the hub is used: gives the driver
+  // kernel objects of its own, replaces the cross-thread inbox (what other threads posted before
+  // the fork is dropped) and fails the offloaded jobs the fork cut off. Greenlets, timers and the
+  // ready queue carry on as they were. fern::fork() calls it; see fern/hub/fork.hpp.
+  void reinit();
 
   Driver& driver() noexcept { return *driver_; }
   TimerHeap& timers() noexcept { return timers_; }
@@ -141,6 +174,10 @@ class Hub {
   // the hub is not idle, so LoopExit is not raised.
   void add_external_ref() noexcept { ++external_refs_; }
   void release_external_ref() noexcept { --external_refs_; }
+  // The same for a job that reports back when done (see OffloadedJob), listed so that reinit()
+  // can end it after a fork. end_offloaded_job is false when reinit() already ended it.
+  void begin_offloaded_job(std::shared_ptr<detail::OffloadedJob> job);
+  bool end_offloaded_job(detail::OffloadedJob& job) noexcept;
 
   // Switches away from the current greenlet, which has just parked; returns when something
   // resumes it. Goes straight to the greenlet the hub would resume next when the hub has nothing
@@ -186,6 +223,8 @@ class Hub {
   void resume(Greenlet& g);
   void resume(std::coroutine_handle<> h) noexcept;
   void unwind_remaining() noexcept;
+  void replace_inbox();
+  void end_jobs_lost_in_fork() noexcept;
 
   std::unique_ptr<Driver> driver_;
   TimerHeap timers_;
@@ -199,6 +238,7 @@ class Hub {
   bool hub_in_resume_ = false;        // the hub is switched out in resume()
   std::shared_ptr<detail::HubInbox> inbox_;
   std::size_t external_refs_ = 0;
+  std::vector<std::shared_ptr<detail::OffloadedJob>> offloaded_jobs_;
   static constexpr unsigned kPollEveryBusyTurns = 61;
   unsigned busy_turns_ = 0;
   IntrusiveList<HubResident> residents_;

@@ -27,19 +27,46 @@ std::uint64_t token(int fd, std::uint32_t generation) {
 
 }  // namespace
 
-EpollDriver::EpollDriver() {
-  epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  if (epfd_ < 0) throw_errno("fern: epoll_create1");
+EpollDriver::EpollDriver() { epfd_ = open_epoll(wake_.fd()); }
+
+EpollDriver::~EpollDriver() { ::close(epfd_); }
+
+// A new epoll set watching only the wake eventfd.
+int EpollDriver::open_epoll(int wake_fd) {
+  int epfd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0) throw_errno("fern: epoll_create1");
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = kWakeToken;
-  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_.fd(), &ev) != 0) {
-    ::close(epfd_);
+  if (::epoll_ctl(epfd, EPOLL_CTL_ADD, wake_fd, &ev) != 0) {
+    int err = errno;
+    ::close(epfd);
+    errno = err;
     throw_errno("fern: epoll_ctl(eventfd)");
   }
+  return epfd;
 }
 
-EpollDriver::~EpollDriver() { ::close(epfd_); }
+// The inherited epoll set is the parent's too: its registrations and events would reach both
+// processes. The child gets a set of its own. Its descriptors are registered again on their next
+// wait, as new ones are (one epoll_ctl per descriptor that is still used, none for idle ones), under
+// a new generation: so the waits linked now are woken to come back through start_wait, their
+// greenlets retrying their I/O first as after any wake-up, and every direction nobody waited for is
+// marked ready, so its next wait re-checks too. The registration then reports the level at that
+// moment: nothing that arrived before the fork, or was taken by the parent meanwhile, is misread.
+void EpollDriver::reinit_after_fork() {
+  wake_.reopen_after_fork();
+  int fresh = open_epoll(wake_.fd());
+  ::close(std::exchange(epfd_, fresh));  // the child's reference only: the parent's set lives on
+  for (FdState& st : fds_) {
+    if (!st.registered || !st.pollable) continue;
+    complete(st, io_events::readable | io_events::writable, {});
+    st.registered = false;
+    ++st.generation;
+    st.active = false;
+    st.audit_skips = st.audit_backoff = 0;
+  }
+}
 
 EpollDriver::FdState& EpollDriver::state(int fd) {
   if (fd < 0) throw_error(Errc::invalid_argument, "fern: waiting on a negative file descriptor");

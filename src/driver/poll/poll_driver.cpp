@@ -161,6 +161,11 @@ void PollDriver::dispatch(int fd, short revents) noexcept {
 
 void PollDriver::wake() noexcept { wake_.notify(); }
 
+// The kernel keeps nothing for poll(2) between calls; only the wake eventfd is shared with the
+// parent. The new one has the same number, so its pollfd slot 0 stays as it is, and linked waits are
+// looked at again by the next call.
+void PollDriver::reinit_after_fork() { wake_.reopen_after_fork(); }
+
 void PollDriver::close_fd(int fd) noexcept { forget_fd(fd); }
 
 void PollDriver::forget_fd(int fd) noexcept {

@@ -130,6 +130,11 @@ void SelectDriver::fail_closed_descriptors() noexcept {
 
 void SelectDriver::wake() noexcept { wake_.notify(); }
 
+// The kernel keeps nothing for select(2) between calls; only the wake eventfd is shared with the
+// parent. The new one has the same number, so the sets stay as they are, and linked waits are
+// looked at again by the next call.
+void SelectDriver::reinit_after_fork() { wake_.reopen_after_fork(); }
+
 void SelectDriver::close_fd(int fd) noexcept { forget_fd(fd); }
 
 void SelectDriver::forget_fd(int fd) noexcept {

@@ -45,27 +45,61 @@ struct UringDriver::FdState {
   std::uint32_t armed[2] = {};  // the poll in flight per direction (its sequence), 0 for none
 };
 
-UringDriver::UringDriver(unsigned entries) : ring_(std::make_unique<io_uring>()) {
-  io_uring_params params{};
-  // A larger completion ring than the default (2x entries): a turn that wakes a thousand waits
-  // should not spill completions into the kernel's overflow list.
-  params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
-  params.cq_entries = kCompletionEntries;
-  int rc = io_uring_queue_init_params(entries, ring_.get(), &params);
-  if (rc == -EINVAL) {  // a kernel before 5.18 does not know SUBMIT_ALL
-    params = io_uring_params{};
-    params.flags = IORING_SETUP_CQSIZE;
-    params.cq_entries = kCompletionEntries;
-    rc = io_uring_queue_init_params(entries, ring_.get(), &params);
-  }
-  if (rc < 0) throw_unavailable(rc);
-  skip_cancel_cqe_ = (params.features & IORING_FEAT_CQE_SKIP) != 0;
+UringDriver::UringDriver(unsigned entries) : ring_(std::make_unique<io_uring>()), entries_(entries) {
+  open_ring(*ring_);
   arm_wake();
   io_uring_submit(ring_.get());
 }
 
 UringDriver::~UringDriver() {
   io_uring_queue_exit(ring_.get());  // cancels what is in flight, the eventfd read included
+}
+
+void UringDriver::open_ring(io_uring& ring) {
+  io_uring_params params{};
+  // A larger completion ring than the default (2x entries): a turn that wakes a thousand waits
+  // should not spill completions into the kernel's overflow list.
+  params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+  params.cq_entries = kCompletionEntries;
+  int rc = io_uring_queue_init_params(entries_, &ring, &params);
+  if (rc == -EINVAL) {  // a kernel before 5.18 does not know SUBMIT_ALL
+    params = io_uring_params{};
+    params.flags = IORING_SETUP_CQSIZE;
+    params.cq_entries = kCompletionEntries;
+    rc = io_uring_queue_init_params(entries_, &ring, &params);
+  }
+  if (rc < 0) throw_unavailable(rc);
+  skip_cancel_cqe_ = (params.features & IORING_FEAT_CQE_SKIP) != 0;
+}
+
+// The inherited ring is mapped shared with the parent, which goes on submitting to it and reaping
+// from it: one SQE or CQE head moved here would corrupt both. The child gives up its view (unmaps it
+// and closes its descriptor; the ring lives on in the parent), makes a ring of its own, and arms
+// again the polls its linked waits need. Polls are level-triggered, so a descriptor that became
+// ready meanwhile completes at once: no wait needs waking.
+void UringDriver::reinit_after_fork() {
+  auto fresh = std::make_unique<io_uring>();
+  open_ring(*fresh);
+  try {
+    wake_.reopen_after_fork();
+  } catch (...) {
+    io_uring_queue_exit(fresh.get());
+    throw;
+  }
+  // Only munmap and close: this driver never registers the ring's descriptor, the one case where
+  // io_uring_queue_exit would also talk to the (shared) ring.
+  io_uring_queue_exit(ring_.get());
+  ring_ = std::move(fresh);
+  wake_armed_ = false;
+  arm_wake();
+  for (std::size_t fd = 0; fd < fds_.size(); ++fd) {
+    FdState& st = fds_[fd];
+    st.armed[read_dir] = st.armed[write_dir] = 0;  // those polls are in the parent's ring
+    if (!sync_polls(static_cast<int>(fd), st)) {
+      waiting_ -= st.waits.complete(detail::kAllEvents, make_error_code(Errc::resource_exhausted));
+    }
+  }
+  io_uring_submit(ring_.get());
 }
 
 UringDriver::FdState& UringDriver::state(int fd) {
