@@ -6,7 +6,7 @@
 # Unit tests are named unit.<layer>.<concept> and built as test_<layer>_<concept>; integration tests
 # are listed with the target that runs them.
 set(FERN_DRIVER_MATRIX_UNIT_TESTS
-  hub.io_wait hub.fd_watch hub.spawn hub.hub hub.timeout hub.wait_queue hub.thread_pool hub.fork
+  hub.io_wait hub.socket_io hub.fd_watch hub.spawn hub.hub hub.timeout hub.wait_queue hub.thread_pool hub.fork
   loop.event_loop
   net.socket net.stream net.stream_server net.datagram_server net.create_connection net.tls_stream
   http.server http.client http.curl_interop

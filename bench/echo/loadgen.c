@@ -3,12 +3,17 @@
  * request), one recv and one send per message, one clock read per epoll_wait batch.
  *
  *   loadgen --port P [--conns N] [--size S] [--seconds D] [--warmup W] [--requests R] [--pid PID]
- *           [--stream]
+ *           [--stream | --uring]
  *
  * Ping-pong (default): N connections each send a message of S bytes, wait for all S bytes to come
  * back, and repeat. The first 8 bytes carry the connection's sequence number, checked on every
  * echo. Streaming (--stream): N connections each send S-byte chunks as fast as the socket takes
  * them and read the echo back continuously; the figure is echoed bytes per second.
+ *
+ * --uring: ping-pong driven through io_uring instead of epoll: every connection's send or recv is a
+ * ring operation, and one io_uring_enter per batch submits them all and collects what completed.
+ * That costs the load generator far less per request than a server that makes a system call per
+ * message, so it can keep such a server's core busy (a server benchmark counts only at saturation).
  *
  * The first W seconds warm up (connections accepted, stacks and buffers grown); then D seconds (or
  * R requests) are measured. With --pid, the server's CPU time (utime+stime, read at nanosecond
@@ -28,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <liburing.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -44,6 +50,7 @@ struct options {
   uint64_t requests; /* 0: bounded by time only */
   int pid;
   int stream;
+  int uring;
 };
 
 struct conn {
@@ -225,12 +232,102 @@ static void stream_event(int epfd, struct epoll_event* ev, size_t size, struct c
   }
 }
 
+/* --- ping-pong on io_uring ---------------------------------------------------------------------- */
+
+static struct io_uring ring;
+/* A send and a receive buffer per connection: their operations are in flight together, and the
+ * kernel reads a send's bytes only when the batch is submitted. */
+static char* uring_tx;
+static char* uring_rx;
+
+static void uring_queue(struct conn* c, int index, size_t size) {
+  struct io_uring_sqe* s = io_uring_get_sqe(&ring);
+  if (!s) {
+    io_uring_submit(&ring);
+    s = io_uring_get_sqe(&ring);
+    if (!s) die("io_uring_get_sqe");
+  }
+  if (c->sent < size) {
+    io_uring_prep_send(s, c->fd, uring_tx + (size_t)index * size + c->sent, size - c->sent, MSG_NOSIGNAL);
+  } else {
+    io_uring_prep_recv(s, c->fd, uring_rx + (size_t)index * size + c->got, size - c->got, 0);
+  }
+  io_uring_sqe_set_data64(s, (uint64_t)index);
+}
+
+static void uring_start(struct conn* c, int index, size_t size) {
+  ++c->seq;
+  c->got = 0;
+  c->sent = 0;
+  memcpy(uring_tx + (size_t)index * size, &c->seq, sizeof c->seq);
+  uring_queue(c, index, size);
+}
+
+/* One completion: the send goes on until all of it went, then the receive until the echo is whole. */
+static void uring_completion(struct conn* conns, struct io_uring_cqe* cqe, size_t size, struct counters* k) {
+  int index = (int)cqe->user_data;
+  struct conn* c = &conns[index];
+  if (c->fd < 0) return;
+  if (cqe->res <= 0) {
+    close(c->fd);
+    c->fd = -1;
+    ++k->errors;
+    return;
+  }
+  if (c->sent < size) {
+    c->sent += (uint32_t)cqe->res;
+  } else {
+    c->got += (uint32_t)cqe->res;
+    if (c->got == size) {
+      uint64_t head;
+      memcpy(&head, uring_rx + (size_t)index * size, sizeof head);
+      if (head != c->seq) ++k->errors;
+      ++k->done;
+      uring_start(c, index, size);
+      return;
+    }
+  }
+  uring_queue(c, index, size);
+}
+
+static void uring_setup(int conns, size_t size) {
+  struct io_uring_params params = {0};
+  params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE;
+  params.cq_entries = 4 * 4096;
+  int rc = io_uring_queue_init_params(4096, &ring, &params);
+  if (rc < 0) {
+    errno = -rc;
+    die("io_uring_queue_init_params");
+  }
+  uring_tx = malloc((size_t)conns * size);
+  uring_rx = malloc((size_t)conns * size);
+  if (!uring_tx || !uring_rx) die("malloc");
+  for (int i = 0; i < conns; ++i) memcpy(uring_tx + (size_t)i * size, tx, size);
+}
+
+/* Waits up to 50 ms for completions and handles them all. */
+static void uring_turn(struct conn* conns, size_t size, struct counters* k) {
+  struct __kernel_timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
+  struct io_uring_cqe* cqe;
+  int rc = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &ts, NULL);
+  if (rc < 0 && rc != -ETIME && rc != -EINTR) {
+    errno = -rc;
+    die("io_uring_submit_and_wait_timeout");
+  }
+  unsigned head, seen = 0;
+  io_uring_for_each_cqe(&ring, head, cqe) {
+    uring_completion(conns, cqe, size, k);
+    ++seen;
+  }
+  io_uring_cq_advance(&ring, seen);
+}
+
 /* --- the run ------------------------------------------------------------------------------------ */
 
 static void usage(const char* program) {
   fprintf(stderr,
           "usage: %s --port P [--conns N] [--size S] [--seconds D] [--warmup W] [--requests R] "
-          "[--pid PID] [--stream]\n",
+          "[--pid PID] [--stream | --uring]\n",
           program);
   exit(2);
 }
@@ -241,6 +338,10 @@ static struct options parse(int argc, char** argv) {
     const char* flag = argv[i];
     if (strcmp(flag, "--stream") == 0) {
       o.stream = 1;
+      continue;
+    }
+    if (strcmp(flag, "--uring") == 0) {
+      o.uring = 1;
       continue;
     }
     if (i + 1 >= argc) usage(argv[0]);
@@ -263,6 +364,7 @@ static struct options parse(int argc, char** argv) {
       usage(argv[0]);
     }
   }
+  if (o.stream && o.uring) usage(argv[0]);
   if (o.port <= 0 || o.port > 65535 || o.conns <= 0 || o.conns > 15000 || o.seconds <= 0 || o.warmup < 0 ||
       o.size < (o.stream ? 1 : sizeof(uint64_t)) || o.size > (1u << 24)) {
     usage(argv[0]);
@@ -283,12 +385,16 @@ int main(int argc, char** argv) {
   double setup_start = now_s();
   for (int i = 0; i < o.conns; ++i) {
     conns[i].fd = connect_one(o.port);
+    if (o.uring) continue;
     watch(epfd, conns[i].fd, o.stream ? (EPOLLIN | EPOLLOUT | EPOLLET) : EPOLLIN, &conns[i], EPOLL_CTL_ADD);
   }
   double setup_s = now_s() - setup_start;
 
   struct counters k = {0, 0};
-  if (!o.stream) {
+  if (o.uring) {
+    uring_setup(o.conns, o.size);
+    for (int i = 0; i < o.conns; ++i) uring_start(&conns[i], i, o.size);
+  } else if (!o.stream) {
     for (int i = 0; i < o.conns; ++i) start_message(epfd, &conns[i], o.size, &k);
   }
 
@@ -298,8 +404,9 @@ int main(int argc, char** argv) {
   uint64_t done0 = 0;
   double cpu0 = -1, sched0 = -1, t0 = 0, t1 = 0;
   for (;;) {
-    int n = epoll_wait(epfd, events, kMaxEvents, 50);
+    int n = o.uring ? 0 : epoll_wait(epfd, events, kMaxEvents, 50);
     if (n < 0 && errno != EINTR) die("epoll_wait");
+    if (o.uring) uring_turn(conns, o.size, &k);
     for (int i = 0; i < n; ++i) {
       if (o.stream) {
         stream_event(epfd, &events[i], o.size, &k);

@@ -9,12 +9,14 @@ import sys
 from collections import defaultdict
 
 FERN = "fern"
-PEERS = ["raw_epoll", "asio", "gevent", "asyncio"]
+PEERS = ["raw_epoll", "raw_uring", "asio", "gevent", "asyncio"]
 SERVERS = [FERN, "fern_uring"] + PEERS
 DESCRIPTION = {
     "fern": "fern greenlet echo (examples/echo_server.cpp), epoll driver",
     "fern_uring": "the same program, io_uring driver",
     "raw_epoll": "raw edge-triggered epoll loop in C (bench/peers/raw_epoll_echo.c)",
+    "raw_uring": "raw io_uring loop in C: multishot accept, recv/send as ring operations, deferred task "
+                 "work (bench/peers/raw_uring_echo.c)",
     "asio": "Boost.Asio, C++20 coroutines, one thread (bench/peers/asio_echo.cpp)",
     "gevent": "gevent StreamServer (bench/peers/gevent_echo.py)",
     "asyncio": "asyncio Protocol (bench/peers/asyncio_echo.py)",
@@ -111,31 +113,32 @@ class Report:
             if "fern_uring" in self.runs[w]:
                 thr.append(f"fern_uring/fern={fmt(self.thr_ratio(w, 'fern_uring', FERN))}")
                 cpu.append(f"fern/fern_uring={fmt(self.cpu_ratio(w, 'fern_uring', FERN))}")
+                if "raw_uring" in self.runs[w]:
+                    thr.append(f"fern_uring/raw_uring={fmt(self.thr_ratio(w, 'fern_uring', 'raw_uring'))}")
+                    cpu.append(f"raw_uring/fern_uring={fmt(self.cpu_ratio(w, 'fern_uring', 'raw_uring'))}")
             lines.append(f"RATIO echo_{w} " + " ".join(thr))
             lines.append(f"RATIO echo_{w}_cpu " + " ".join(cpu))
         return lines
 
     def target_rows(self):
         rows = []
+        # CPU per request is what the targets judge: at saturation it decides the throughput a core
+        # gives, and it does not depend on how hard the load generator pushed.
         targets = [
-            ("fern/epoll >= 0.95x raw epoll", FERN, "raw_epoll", 0.95),
+            ("fern/epoll >= 0.97x raw epoll", FERN, "raw_epoll", 0.97),
+            ("fern/io_uring >= 1.15x fern/epoll", "fern_uring", FERN, 1.15),
+            ("fern/io_uring >= 1.0x raw io_uring", "fern_uring", "raw_uring", 1.0),
             ("fern/epoll >= 1.0x Asio", FERN, "asio", 1.0),
             ("fern/epoll >= 2.5x gevent", FERN, "gevent", 2.5),
         ]
         for label, a, b, need in targets:
-            if not self.ran(b):
-                rows.append(f"| {label} | {b} did not run | | n/a |")
+            missing = [s for s in (a, b) if not self.ran(s)]
+            if missing:
+                why = "; ".join(f"{s} {self.notes.get(s, 'did not run')}" for s in missing)
+                rows.append(f"| {label}, CPU per request | {why} | | n/a |")
                 continue
-            thr = [self.thr_ratio(w, a, b) for w in LOADED if w in self.runs]
             cpu = [self.cpu_ratio(w, a, b) for w in LOADED if w in self.runs]
-            rows.append(self.target_row(label + ", req/s", thr, need))
             rows.append(self.target_row(label + ", CPU per request", cpu, need))
-        if self.ran("fern_uring"):
-            cpu = [self.cpu_ratio(w, "fern_uring", FERN) for w in LOADED if w in self.runs]
-            rows.append(self.target_row("io_uring >= 1.15x fern/epoll, CPU per request", cpu, 1.15))
-        else:
-            why = self.notes.get("fern_uring", "did not run")
-            rows.append(f"| io_uring >= 1.15x fern/epoll, CPU per request | fern_uring {why} | | n/a |")
         return rows
 
     @staticmethod
@@ -206,22 +209,20 @@ class Report:
             c = med_over(self.cpu_ratio, "fern_uring", FERN)
             lines.append(f"- io_uring against epoll, same fern program: CPU-per-request ratio {fmt(c)} "
                          f"(epoll CPU / io_uring CPU) at 100 and 1000 connections.")
-        busiest = []
-        for w in LOADED:
-            if w not in self.runs or FERN not in self.runs[w]:
+        for server in SERVERS:
+            shares = []
+            for w in LOADED:
+                rounds = self.runs.get(w, {}).get(server, {})
+                b = [float(r["server_cpu_s"]) / float(r["seconds"]) for r in rounds.values()
+                     if "bad" not in r and float(r.get("seconds", 0)) > 0 and "server_cpu_s" in r]
+                if b:
+                    shares.append((statistics.median(b), w))
+            if not shares:
                 continue
-            rounds = self.runs[w][FERN]
-            b = [float(r["server_cpu_s"]) / float(r["seconds"]) for r in rounds.values()
-                 if "bad" not in r and float(r.get("seconds", 0)) > 0]
-            if b:
-                busiest.append(statistics.median(b))
-        if busiest:
-            worst = max(busiest)
-            lines.append(
-                f"- The fern server was busy at most {worst * 100:.0f}% of its CPU during the loaded "
-                "ping-pong runs. Below about 90% the load generator (or the rest of the machine), not "
-                "the server, set the pace, so requests/s ratios near 1 say little; CPU per request is "
-                "the figure that separates the servers (BENCH.md, point 5).")
+            low, where = min(shares)
+            verdict = "saturated" if low >= 0.9 else "**not saturated** there: the load generator set the pace"
+            lines.append(f"- `{server}` busy share in the loaded rows: lowest {low * 100:.0f}% "
+                         f"({where}); {verdict}.")
         return lines
 
     def stat_gap_ms(self):
@@ -252,9 +253,10 @@ class Report:
         for s in SERVERS:
             note = f" — **{self.notes[s]}**" if s in self.notes else ""
             out.append(f"- `{s}`: {DESCRIPTION[s]}{note}")
-        out += ["", "## Targets (issue \"I/O drivers\")", "",
+        out += ["", "## Targets (issue \"io_uring as a completion engine\")", "",
                 "Judged at 100 and 1000 connections, 512 B and 4 KiB ping-pong; every ratio is stated so "
-                "that bigger is better for fern (fern/peer for requests/s, peer/fern for CPU per request).",
+                "that bigger is better for fern: peer CPU per request / fern CPU per request. A server's figure "
+                "counts only where it was saturated (busy share column, and the Reading below).",
                 "", "| target | per workload | worst | met |", "|---|---|---:|---|"]
         out += self.target_rows()
         out += ["", "## Reading", ""] + self.reading() + ["", "## Results", ""]
@@ -263,9 +265,12 @@ class Report:
         out += [
             "## How it is measured",
             "",
-            "- One load generator for every server (`bench/echo/loadgen.c`): one thread, level-triggered "
-            "epoll, one recv and one send per message. Ping-pong: each connection sends S bytes, waits for "
-            "all S to come back (the sequence number in the first 8 bytes is checked), repeats. "
+            "- One load generator for every server (`bench/echo/loadgen.c`), one thread. Ping-pong runs "
+            "through io_uring (`--uring`): every connection's send and receive is a ring operation and one "
+            "io_uring_enter per batch submits them all, so the generator spends far less per request than "
+            "a server making a system call per message and can keep the server's core busy. Each "
+            "connection sends S bytes, waits for all S to come back (the sequence number in the first 8 "
+            "bytes is checked), repeats. "
             "Streaming: each connection sends 64 KiB chunks as fast as the socket takes them and reads "
             "the echo continuously; MB/s counts echoed bytes.",
             "- Server CPU = utime+stime of the server process over the measured window, read at "

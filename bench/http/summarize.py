@@ -1,14 +1,16 @@
-"""Summarizes bench/http/run.sh results: medians per server, medians of per-round ratios, the
-targets of issue 5, RATIO lines on stdout and the markdown report."""
+"""Summarizes bench/http/run.sh results: medians per server with the server's busy share, medians
+of per-round ratios, the targets, RATIO lines on stdout and the markdown report."""
 import argparse
 import collections
 import statistics
 
-TARGETS = [  # (peer, metric, minimum ratio, text)
-    ("nginx", "rps", 1.0, "requests/s >= 1.0x nginx"),
-    ("nginx", "cpu", 1.2, "CPU per request: nginx/fern >= 1.2"),
-    ("pywsgi", "rps", 10.0, "requests/s >= 10x gevent.pywsgi"),
+TARGETS = [  # (fern variant, peer, metric, minimum ratio, text)
+    ("fern", "nginx", "rps", 1.0, "fern/epoll requests/s >= 1.0x nginx"),
+    ("fern", "nginx", "cpu", 1.2, "fern/epoll CPU per request: nginx/fern >= 1.2"),
+    ("fern_uring", "nginx", "cpu", 1.1, "fern/io_uring CPU per request: nginx/fern >= 1.1"),
+    ("fern", "pywsgi", "rps", 10.0, "fern/epoll requests/s >= 10x gevent.pywsgi"),
 ]
+FERNS = ["fern", "fern_uring"]
 PEERS = ["nginx", "pywsgi"]
 
 READING = """## Reading the keep-alive rows
@@ -41,56 +43,59 @@ def parse(path):
 def main():
     ap = argparse.ArgumentParser()
     for name in ["results", "notes", "out", "machine", "versions", "mode", "rounds", "seconds", "started", "load",
-                 "ticks", "pinned"]:
+                 "pinned"]:
         ap.add_argument("--" + name, required=True)
     a = ap.parse_args()
-    tick_us = 1e6 / float(a.ticks)
-    # workload -> server -> round -> (rps, cpu_us_per_request, errors)
+    # workload -> server -> round -> (rps, cpu_us_per_request, errors, busy share)
     data = collections.defaultdict(lambda: collections.defaultdict(dict))
     order = []
     for workload, rnd, server, f in parse(a.results):
         if workload not in order:
             order.append(workload)
         requests = int(f["requests"])
-        rps = requests / float(f["seconds"])
-        cpu = int(f["cpu_ticks"]) * tick_us / requests
-        data[workload][server][rnd] = (rps, cpu, int(f.get("errors", "0") or 0))
+        seconds = float(f["seconds"])
+        cpu_s = float(f["cpu_s"])
+        data[workload][server][rnd] = (requests / seconds, cpu_s * 1e6 / requests, int(f.get("errors", "0") or 0),
+                                       cpu_s / seconds)
 
     lines = []
     ratio_lines = []
     target_rows = []
-    table = ["| workload | server | requests/s (median) | server CPU µs/request (median) | errors |",
-             "|---|---|---:|---:|---:|"]
-    ratio_table = ["| workload | fern/nginx req/s | nginx/fern CPU per req | fern/pywsgi req/s | pywsgi/fern CPU per req |",
-                   "|---|---:|---:|---:|---:|"]
+    table = ["| workload | server | requests/s (median) | server CPU µs/request (median) | server CPU busy | errors |",
+             "|---|---|---:|---:|---:|---:|"]
+    pairs = [(f, p) for f in FERNS for p in PEERS] + [("fern_uring", "fern")]
+    ratio_table = ["| workload | " + " | ".join(f"{f}/{p} req/s | {p}/{f} CPU per req" for f, p in pairs) + " |",
+                   "|---|" + "---:|---:|" * len(pairs)]
     for w in order:
-        for server in ["fern"] + PEERS:
+        for server in FERNS + PEERS:
             rounds = data[w].get(server)
             if not rounds:
                 continue
             rps = statistics.median(v[0] for v in rounds.values())
             cpu = statistics.median(v[1] for v in rounds.values())
+            busy = statistics.median(v[3] for v in rounds.values())
             errors = sum(v[2] for v in rounds.values())
-            table.append(f"| {w} | {server} | {rps:,.0f} | {cpu:.2f} | {errors} |")
+            table.append(f"| {w} | {server} | {rps:,.0f} | {cpu:.2f} | {busy * 100:.0f}% | {errors} |")
         ratios = {}
-        for peer in PEERS:
-            both = [r for r in data[w].get("fern", {}) if r in data[w].get(peer, {})]
+        for f_name, peer in pairs:
+            both = [r for r in data[w].get(f_name, {}) if r in data[w].get(peer, {})]
             if not both:
                 continue
-            f, p = data[w]["fern"], data[w][peer]
-            ratios[(peer, "rps")] = statistics.median(f[r][0] / p[r][0] for r in both)
-            ratios[(peer, "cpu")] = statistics.median(p[r][1] / f[r][1] for r in both)
+            f, p = data[w][f_name], data[w][peer]
+            ratios[(f_name, peer, "rps")] = statistics.median(f[r][0] / p[r][0] for r in both)
+            ratios[(f_name, peer, "cpu")] = statistics.median(p[r][1] / f[r][1] for r in both)
         cells = []
-        for peer in PEERS:
+        for f_name, peer in pairs:
             for metric in ["rps", "cpu"]:
-                v = ratios.get((peer, metric))
+                v = ratios.get((f_name, peer, metric))
                 cells.append("n/a" if v is None else f"{v:.2f}")
         ratio_table.append(f"| {w} | " + " | ".join(cells) + " |")
-        parts = [f"fern/{peer}_{metric}={ratios[(peer, metric)]:.2f}" for peer in PEERS for metric in ["rps", "cpu"]
-                 if (peer, metric) in ratios]
+        parts = []
+        for (f_name, peer, metric), v in ratios.items():
+            parts.append(f"{f_name}/{peer}={v:.2f}" if metric == "rps" else f"cpu_{peer}/{f_name}={v:.2f}")
         ratio_lines.append(f"RATIO http_{w} " + " ".join(parts))
-        for peer, metric, minimum, text in TARGETS:
-            v = ratios.get((peer, metric))
+        for f_name, peer, metric, minimum, text in TARGETS:
+            v = ratios.get((f_name, peer, metric))
             verdict = "n/a" if v is None else ("met" if v >= minimum else "NOT met")
             shown = "n/a" if v is None else f"{v:.2f}"
             target_rows.append(f"| {w} | {text} | {shown} | {verdict} |")
@@ -109,16 +114,19 @@ def main():
         out.write(f"- load average (1/5/15 min) before / after: {a.load}; servers pinned to CPU 1 and wrk to CPU 0: {a.pinned}\n")
         out.write(f"- {a.rounds} alternating rounds of {a.seconds} s per server and workload (order reversed every "
                   "other round), after a 1 s warm-up; `wrk -t1`, response body \"hello\".\n")
-        out.write("- Servers: fern `examples/http_hello` (Release), nginx with one worker, `master_process off`, "
+        out.write("- Servers: fern `examples/http_hello` (Release) on the epoll driver (`fern`) and on io_uring "
+                  "(`fern_uring`, completion-based socket I/O), nginx with one worker, `master_process off`, "
                   "`access_log off`, `return 200 \"hello\"`; gevent.pywsgi with TCP_NODELAY "
                   "(`bench/http/pywsgi_hello.py`).\n")
-        out.write("- CPU per request: utime+stime of the server process (/proc/PID/stat) over the run, divided by "
-                  "the responses wrk counted. Ratios are medians of per-round ratios, stated so that bigger is "
-                  "better for fern.\n\n")
+        out.write("- CPU per request: the server's CPU time over the run (utime+stime of all its threads at "
+                  "nanosecond precision, /proc/PID/task/*/schedstat), divided by the responses wrk counted; "
+                  "busy share = that CPU time / the run's length. A row counts as measured at saturation only "
+                  "near 90% busy or more: below that wrk, not the server, set the pace. Ratios are medians of "
+                  "per-round ratios, stated so that bigger is better for fern.\n\n")
         if notes:
             out.write("Notes: " + notes.replace("\n", "; ") + "\n\n")
         out.write("## Medians\n\n" + "\n".join(table) + "\n\n## Ratios\n\n" + "\n".join(ratio_table) + "\n\n")
-        out.write("## Targets (issue 5)\n\n| workload | target | ratio | verdict |\n|---|---|---:|---|\n")
+        out.write("## Targets\n\n| workload | target | ratio | verdict |\n|---|---|---:|---|\n")
         out.write("\n".join(target_rows) + "\n\n")
         out.write("```\n" + "\n".join(ratio_lines) + "\n```\n\n")
         out.write(READING)

@@ -29,6 +29,15 @@ std::string_view to_string(DriverKind kind) noexcept {
   return "unknown";
 }
 
+// A readiness driver performs no operations: fern::io asks performs_io() first and never gets here.
+void Driver::submit(IoOp&) {
+  throw_error(
+      Errc::invalid_argument,
+      ("fern: the " + std::string(to_string(kind())) + " driver does not perform I/O operations").c_str());
+}
+
+void Driver::cancel(IoOp&) noexcept {}
+
 DriverKind default_driver_kind() {
   const char* env = std::getenv("FERN_DRIVER");
   if (!env || !*env) return DriverKind::epoll;

@@ -29,7 +29,7 @@ const char* to_string(GreenletState state) noexcept {
 
 namespace {
 
-std::string describe_site(const std::source_location& site) {
+std::string describe_site(const SourceSite& site) {
   if (site.line() == 0) return "";
   std::string out = site.file_name();
   out += ':' + std::to_string(site.line());

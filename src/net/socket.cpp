@@ -10,44 +10,12 @@
 
 #include "fern/base/error.hpp"
 #include "fern/hub/io_wait.hpp"
+#include "fern/hub/socket_io.hpp"
 
 namespace fern::net {
 namespace {
 
 std::error_code last_error() noexcept { return {errno, std::system_category()}; }
-
-TimePoint deadline_for(Duration timeout) noexcept {
-  return timeout == kForever ? TimePoint::max() : deadline_after(timeout);
-}
-
-// The cooperative retry loop every call shares: try the system call; on EAGAIN park until the fd is
-// ready (or the deadline, computed only once a wait is needed) and try again.
-template <class Call>
-ssize_t retry_until_ready(int fd, std::uint32_t events, Duration timeout, std::error_code& ec, Call call) {
-  if (fd < 0) {
-    ec = std::make_error_code(std::errc::bad_file_descriptor);
-    return -1;
-  }
-  TimePoint deadline{};
-  bool have_deadline = false;
-  for (;;) {
-    ssize_t n = call();
-    if (n >= 0) return n;
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      ec = last_error();
-      return -1;
-    }
-    if (!have_deadline) {
-      deadline = deadline_for(timeout);
-      have_deadline = true;
-    }
-    if (std::error_code wait_ec = wait_fd(fd, events, deadline)) {
-      ec = wait_ec;
-      return -1;
-    }
-  }
-}
 
 void check(const std::error_code& ec, const char* what) {
   if (ec) throw_error(ec, what);
@@ -93,19 +61,7 @@ void Socket::connect(const Address& peer, Duration timeout) {
 }
 
 void Socket::connect(const Address& peer, Duration timeout, std::error_code& ec) {
-  ec.clear();
-  if (::connect(fd_, peer.data(), peer.size()) == 0) return;
-  if (errno != EINPROGRESS && errno != EINTR) {
-    ec = last_error();
-    return;
-  }
-  // The handshake runs in the kernel; the socket turns writable when it ends either way.
-  if (std::error_code wait_ec = wait_fd(fd_, io_events::writable, deadline_for(timeout))) {
-    ec = wait_ec;
-    return;
-  }
-  int error = get_option(SOL_SOCKET, SO_ERROR);
-  if (error != 0) ec = {error, std::system_category()};
+  io::connect(fd_, peer.data(), peer.size(), timeout, ec);
 }
 
 void Socket::bind(const Address& local) {
@@ -129,14 +85,11 @@ Socket Socket::accept(Address* peer, std::error_code& ec) {
   Address scratch;
   Address& into = peer ? *peer : scratch;
   socklen_t length = Address::capacity();
-  ssize_t fd = retry_until_ready(fd_, io_events::readable, timeout_, ec, [&] {
-    length = Address::capacity();
-    return static_cast<ssize_t>(::accept4(fd_, into.data(), &length, SOCK_NONBLOCK | SOCK_CLOEXEC));
-  });
+  int fd = io::accept(fd_, into.data(), &length, SOCK_NONBLOCK | SOCK_CLOEXEC, timeout_, ec);
   if (fd < 0) return Socket();
   into.set_size(length);
-  adopt_fd(static_cast<int>(fd));
-  return Socket(static_cast<int>(fd), kForever);
+  adopt_fd(fd);
+  return Socket(fd, kForever);
 }
 
 std::size_t Socket::send(const void* data, std::size_t size) {
@@ -148,8 +101,7 @@ std::size_t Socket::send(const void* data, std::size_t size) {
 
 std::size_t Socket::send(const void* data, std::size_t size, std::error_code& ec) {
   ec.clear();
-  ssize_t n = retry_until_ready(fd_, io_events::writable, timeout_, ec,
-                                [&] { return ::send(fd_, data, size, MSG_NOSIGNAL); });
+  ssize_t n = io::send(fd_, data, size, MSG_NOSIGNAL, timeout_, ec);
   return n < 0 ? 0 : static_cast<std::size_t>(n);
 }
 
@@ -167,8 +119,7 @@ std::size_t Socket::send_vectors(const iovec* vectors, int count, std::error_cod
   msghdr message{};
   message.msg_iov = const_cast<iovec*>(vectors);
   message.msg_iovlen = static_cast<std::size_t>(count);
-  ssize_t n = retry_until_ready(fd_, io_events::writable, timeout_, ec,
-                                [&] { return ::sendmsg(fd_, &message, MSG_NOSIGNAL); });
+  ssize_t n = io::sendmsg(fd_, &message, MSG_NOSIGNAL, timeout_, ec);
   return n < 0 ? 0 : static_cast<std::size_t>(n);
 }
 
@@ -181,8 +132,7 @@ std::size_t Socket::recv(void* data, std::size_t size) {
 
 std::size_t Socket::recv(void* data, std::size_t size, std::error_code& ec) {
   ec.clear();
-  ssize_t n =
-      retry_until_ready(fd_, io_events::readable, timeout_, ec, [&] { return ::recv(fd_, data, size, 0); });
+  ssize_t n = io::recv(fd_, data, size, 0, timeout_, ec);
   return n < 0 ? 0 : static_cast<std::size_t>(n);
 }
 
@@ -210,9 +160,7 @@ std::string Socket::recv_exact(std::size_t size) {
 
 std::size_t Socket::send_to(const void* data, std::size_t size, const Address& to) {
   std::error_code ec;
-  ssize_t n = retry_until_ready(fd_, io_events::writable, timeout_, ec, [&] {
-    return ::sendto(fd_, data, size, MSG_NOSIGNAL, to.data(), to.size());
-  });
+  ssize_t n = io::sendto(fd_, data, size, MSG_NOSIGNAL, to.data(), to.size(), timeout_, ec);
   if (ec) throw std::system_error(ec, "fern: sendto " + to.to_string());
   return static_cast<std::size_t>(n);
 }
@@ -227,10 +175,7 @@ std::size_t Socket::recv_from(void* data, std::size_t size, Address& from) {
 std::size_t Socket::recv_from(void* data, std::size_t size, Address& from, std::error_code& ec) {
   ec.clear();
   socklen_t length = Address::capacity();
-  ssize_t n = retry_until_ready(fd_, io_events::readable, timeout_, ec, [&] {
-    length = Address::capacity();
-    return ::recvfrom(fd_, data, size, 0, from.data(), &length);
-  });
+  ssize_t n = io::recvfrom(fd_, data, size, 0, from.data(), &length, timeout_, ec);
   if (n < 0) return 0;
   from.set_size(length);
   return static_cast<std::size_t>(n);

@@ -8,6 +8,8 @@
 // program starts, so nothing in the hub refers to a driver at link time.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -39,6 +41,30 @@ struct IoWait {
   bool linked = false;
 };
 
+// One socket operation a completion-based driver (io_uring) performs itself: the kernel receives
+// into `data`, sends from it, accepts or connects, and the driver wakes `waiter` with the result.
+// It lives in the parked caller's frame; the driver holds pointers into it (and into the buffers it
+// names) until `done`, which is why it is never abandoned, only cancelled (Driver::cancel).
+// fern::io (fern/hub/socket_io.hpp) is the one place that fills and submits these.
+struct IoOp {
+  enum class Kind : std::uint8_t { recv, send, sendmsg, recvmsg, accept, connect };
+  Kind kind = Kind::recv;
+  int fd = -1;
+  int flags = 0;         // MSG_* for recv, send, sendmsg and recvmsg; SOCK_* for accept
+  void* data = nullptr;  // recv, send
+  std::size_t size = 0;
+  msghdr* message = nullptr;          // sendmsg (only read), recvmsg
+  sockaddr* address = nullptr;        // accept: where the peer's address goes; connect: the peer
+  socklen_t* address_size = nullptr;  // accept, in and out
+  socklen_t address_length = 0;       // connect
+  Waiter* waiter = nullptr;           // woken once done; cleared by Driver::cancel
+  int result = 0;                     // the kernel's answer: >= 0 success, -errno failure
+  bool done = false;
+  bool closed = false;   // close_fd() cancelled it
+  IoOp* prev = nullptr;  // the driver's per-fd list
+  IoOp* next = nullptr;
+};
+
 class Driver {
  public:
   virtual ~Driver() = default;
@@ -60,7 +86,19 @@ class Driver {
   virtual void close_fd(int fd) noexcept = 0;
   // `fd` is a freshly created descriptor: drop anything remembered about an earlier one.
   virtual void forget_fd(int fd) noexcept = 0;
-  // How many waits are linked (the hub uses it to tell "idle" from "would block forever").
+  // Whether this driver performs socket operations itself (submit). The readiness drivers do not:
+  // their callers make their own system calls and wait with start_wait.
+  virtual bool performs_io() const noexcept { return false; }
+  // Starts `op` (not done, waiter set); the driver wakes op.waiter when it is done. Throws
+  // std::system_error when the driver cannot take it (a readiness driver, a full ring).
+  virtual void submit(IoOp& op);
+  // Ends `op`: cancels it if still in flight and returns only once the kernel has finished with
+  // it, so its frame and buffers may go. Its waiter is not woken. The result may still be a success
+  // that won the race against the cancel: the caller keeps what the kernel did.
+  virtual void cancel(IoOp& op) noexcept;
+
+  // How many waits and operations are linked (the hub uses it to tell "idle" from "would block
+  // forever").
   virtual std::size_t waiting() const noexcept = 0;
 
   // In a child after fork(2), before anything else uses the driver: replaces the kernel objects

@@ -59,7 +59,7 @@ struct HubCounters {
 // when a greenlet finishes. A site that finds no free slot within a few probes is not recorded.
 struct StackPeakTable {
   struct Entry {
-    const char* file = nullptr;  // the source_location's file_name(): one pointer per site
+    const char* file = nullptr;  // the SourceSite's file_name(): one pointer per site
     std::uint32_t line = 0;
     std::uint32_t peak = 0;
     std::uint32_t capacity = 0;

@@ -1,7 +1,7 @@
 // run_info: what every spawned greenlet of a hub is doing, as data and as a tree (gevent's
 // print_run_info and GreenletTree, Go's goroutine dump). Cheap enough to stay on in Release: the hub
 // already keeps its live greenlets in a list, a parked greenlet's Waiter says what it waits on and
-// since when, and spawn() records its caller's file and line (std::source_location, no stack walk).
+// since when, and spawn() records its caller's file and line (fern::SourceSite, no stack walk).
 // Reading it costs nothing until somebody asks.
 #pragma once
 

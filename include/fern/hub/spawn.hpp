@@ -13,7 +13,6 @@
 #include <functional>
 #include <initializer_list>
 #include <optional>
-#include <source_location>
 #include <span>
 #include <string>
 #include <tuple>
@@ -22,6 +21,7 @@
 #include <vector>
 
 #include "fern/base/clock.hpp"
+#include "fern/base/source_site.hpp"
 #include "fern/greenlet/greenlet.hpp"
 #include "fern/hub/hub.hpp"
 #include "fern/hub/wait_queue.hpp"
@@ -37,7 +37,7 @@ struct SpawnOptions {
   GreenletOptions greenlet = Greenlet::defaults();
   // Where the greenlet was spawned, for fern::run_info(): the braces that made these options (in
   // spawn_with({...}, fn)), or the caller of spawn(). No stack walk: the compiler fills it in.
-  std::source_location site = std::source_location::current();
+  SourceSite site = SourceSite::current();
 };
 
 class HubGreenlet : public Greenlet, public Waitable, public HubResident {
@@ -55,7 +55,7 @@ class HubGreenlet : public Greenlet, public Waitable, public HubResident {
   // running when it was spawned (0: main or the hub), and where it was spawned.
   std::uint64_t id() const noexcept { return id_; }
   std::uint64_t parent_id() const noexcept { return parent_id_; }
-  const std::source_location& spawn_site() const noexcept { return site_; }
+  const SourceSite& spawn_site() const noexcept { return site_; }
   // Its name, or "Greenlet-<id>" when it has none.
   std::string display_name() const;
   // Whether it is queued to run (started but not yet run, or woken and not yet resumed).
@@ -112,7 +112,7 @@ class HubGreenlet : public Greenlet, public Waitable, public HubResident {
   Hub& hub_;
   std::uint64_t id_;
   std::uint64_t parent_id_;
-  std::source_location site_;
+  SourceSite site_;
   WaitQueue joiners_{"join", static_cast<const Greenlet*>(this)};
   std::exception_ptr error_;
   std::vector<UserLink> user_links_;
@@ -240,7 +240,7 @@ auto spawn_with(const SpawnOptions& options, F&& fn, Args&&... args) {
 
 namespace detail {
 template <class F, class... Args>
-auto spawn_at(const std::source_location& site, F&& fn, Args&&... args) {
+auto spawn_at(const SourceSite& site, F&& fn, Args&&... args) {
   SpawnOptions options;
   options.site = site;
   return spawn_with(options, std::forward<F>(fn), std::forward<Args>(args)...);
@@ -251,20 +251,19 @@ auto spawn_at(const std::source_location& site, F&& fn, Args&&... args) {
 // argument cannot follow a parameter pack, hence one overload per count); more arguments work
 // too, without the site.
 template <class F>
-auto spawn(F&& fn, const std::source_location& site = std::source_location::current()) {
+auto spawn(F&& fn, const SourceSite& site = SourceSite::current()) {
   return detail::spawn_at(site, std::forward<F>(fn));
 }
 template <class F, class A1>
-auto spawn(F&& fn, A1&& a1, const std::source_location& site = std::source_location::current()) {
+auto spawn(F&& fn, A1&& a1, const SourceSite& site = SourceSite::current()) {
   return detail::spawn_at(site, std::forward<F>(fn), std::forward<A1>(a1));
 }
 template <class F, class A1, class A2>
-auto spawn(F&& fn, A1&& a1, A2&& a2, const std::source_location& site = std::source_location::current()) {
+auto spawn(F&& fn, A1&& a1, A2&& a2, const SourceSite& site = SourceSite::current()) {
   return detail::spawn_at(site, std::forward<F>(fn), std::forward<A1>(a1), std::forward<A2>(a2));
 }
 template <class F, class A1, class A2, class A3>
-auto spawn(F&& fn, A1&& a1, A2&& a2, A3&& a3,
-           const std::source_location& site = std::source_location::current()) {
+auto spawn(F&& fn, A1&& a1, A2&& a2, A3&& a3, const SourceSite& site = SourceSite::current()) {
   return detail::spawn_at(site, std::forward<F>(fn), std::forward<A1>(a1), std::forward<A2>(a2),
                           std::forward<A3>(a3));
 }

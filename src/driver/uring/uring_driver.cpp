@@ -9,23 +9,18 @@
 #include <cstring>
 #include <string>
 
-#include "../wait_list.hpp"
 #include "fern/base/error.hpp"
+#include "uring_fd_state.hpp"
 
 namespace fern {
+
+using detail::kCancelToken;
+using detail::kWakeToken;
+
 namespace {
 
-// user_data: (sequence << 32) | fd for polls. The special tokens have sequence 0 (never issued to a
-// poll) and a low half that is no valid descriptor; liburing's own LIBURING_UDATA_TIMEOUT (all ones)
-// reads as fd -1 and is ignored the same way.
-constexpr std::uint64_t kWakeToken = 0xfffffffdu;
-constexpr std::uint64_t kCancelToken = 0xfffffffeu;
 constexpr unsigned kCompletionEntries = 4096;
 constexpr unsigned kReapBatch = 128;
-
-std::uint64_t token(int fd, std::uint32_t seq) {
-  return (static_cast<std::uint64_t>(seq) << 32) | static_cast<std::uint32_t>(fd);
-}
 
 unsigned poll_mask(int dir) { return dir == 0 ? POLLIN | POLLRDHUP : POLLOUT; }
 std::uint32_t event_of(int dir) { return dir == 0 ? io_events::readable : io_events::writable; }
@@ -39,12 +34,6 @@ std::uint32_t event_of(int dir) { return dir == 0 ? io_events::readable : io_eve
 
 }  // namespace
 
-struct UringDriver::FdState {
-  detail::WaitList waits;
-  std::uint32_t seq = 0;        // the last sequence number issued for this descriptor number
-  std::uint32_t armed[2] = {};  // the poll in flight per direction (its sequence), 0 for none
-};
-
 UringDriver::UringDriver(unsigned entries) : ring_(std::make_unique<io_uring>()), entries_(entries) {
   open_ring(*ring_);
   arm_wake();
@@ -55,21 +44,29 @@ UringDriver::~UringDriver() {
   io_uring_queue_exit(ring_.get());  // cancels what is in flight, the eventfd read included
 }
 
+// The flags this kernel takes, best first: single issuer with deferred task work (6.1) posts
+// completions only when the hub collects them, so nothing interrupts a running greenlet to run
+// io_uring's task work; SUBMIT_ALL (5.18) keeps submitting past a failed SQE. A larger completion
+// ring than the default (2x entries): a turn that wakes a thousand waits should not spill
+// completions into the kernel's overflow list.
 void UringDriver::open_ring(io_uring& ring) {
+  constexpr unsigned kFlagSets[] = {
+      IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+      IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL,
+      IORING_SETUP_CQSIZE,
+  };
   io_uring_params params{};
-  // A larger completion ring than the default (2x entries): a turn that wakes a thousand waits
-  // should not spill completions into the kernel's overflow list.
-  params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
-  params.cq_entries = kCompletionEntries;
-  int rc = io_uring_queue_init_params(entries_, &ring, &params);
-  if (rc == -EINVAL) {  // a kernel before 5.18 does not know SUBMIT_ALL
+  int rc = -EINVAL;
+  for (unsigned flags : kFlagSets) {
     params = io_uring_params{};
-    params.flags = IORING_SETUP_CQSIZE;
+    params.flags = flags;
     params.cq_entries = kCompletionEntries;
     rc = io_uring_queue_init_params(entries_, &ring, &params);
+    if (rc != -EINVAL) break;
   }
   if (rc < 0) throw_unavailable(rc);
   skip_cancel_cqe_ = (params.features & IORING_FEAT_CQE_SKIP) != 0;
+  defer_taskrun_ = (params.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
 }
 
 // The inherited ring is mapped shared with the parent, which goes on submitting to it and reaping
@@ -99,6 +96,7 @@ void UringDriver::reinit_after_fork() {
       waiting_ -= st.waits.complete(detail::kAllEvents, make_error_code(Errc::resource_exhausted));
     }
   }
+  requeue_ops_after_fork();
   io_uring_submit(ring_.get());
 }
 
@@ -137,7 +135,7 @@ bool UringDriver::arm_poll(int fd, FdState& st, Direction dir) noexcept {
   if (!sqe) return false;
   if (++st.seq == 0) ++st.seq;  // 0 means "none"
   io_uring_prep_poll_add(sqe, fd, poll_mask(dir));
-  io_uring_sqe_set_data64(sqe, token(fd, st.seq));
+  io_uring_sqe_set_data64(sqe, detail::poll_token(fd, st.seq));
   st.armed[dir] = st.seq;
   return true;
 }
@@ -147,7 +145,7 @@ bool UringDriver::arm_poll(int fd, FdState& st, Direction dir) noexcept {
 bool UringDriver::cancel_poll(int fd, FdState& st, Direction dir) noexcept {
   io_uring_sqe* sqe = next_sqe();
   if (!sqe) return false;  // left armed: it completes in due course and is then ignored
-  io_uring_prep_poll_remove(sqe, token(fd, st.armed[dir]));
+  io_uring_prep_poll_remove(sqe, detail::poll_token(fd, st.armed[dir]));
   io_uring_sqe_set_data64(sqe, kCancelToken);
   if (skip_cancel_cqe_) io_uring_sqe_set_flags(sqe, IOSQE_CQE_SKIP_SUCCESS);
   st.armed[dir] = 0;
@@ -196,7 +194,12 @@ void UringDriver::poll(Duration timeout) {
   io_uring* ring = ring_.get();
   int rc = 0;
   if (timeout == Duration::zero()) {
-    if (io_uring_sq_ready(ring) > 0) rc = io_uring_submit(ring);
+    // With deferred task work, finished requests wait in the kernel until collected.
+    if (defer_taskrun_) {
+      rc = io_uring_submit_and_get_events(ring);
+    } else if (io_uring_sq_ready(ring) > 0) {
+      rc = io_uring_submit(ring);
+    }
   } else if (timeout == kForever) {
     rc = io_uring_submit_and_wait(ring, 1);
   } else {
@@ -236,10 +239,15 @@ void UringDriver::complete(std::uint64_t user_data, int res) noexcept {
     arm_wake();
     return;
   }
-  int fd = static_cast<int>(static_cast<std::uint32_t>(user_data));
-  auto seq = static_cast<std::uint32_t>(user_data >> 32);
+  if (user_data == LIBURING_UDATA_TIMEOUT) return;
+  if (detail::is_op_token(user_data)) {
+    complete_op(detail::op_of(user_data), res);
+    return;
+  }
+  int fd = detail::poll_token_fd(user_data);
+  std::uint32_t seq = detail::poll_token_seq(user_data);
   FdState* st = find(fd);
-  if (!st || seq == 0) return;  // a cancellation's own result, or liburing's timeout
+  if (!st || seq == 0) return;  // a cancellation's own result
   Direction dir;
   if (seq == st->armed[read_dir]) {
     dir = read_dir;
@@ -266,15 +274,24 @@ void UringDriver::complete(std::uint64_t user_data, int res) noexcept {
 
 void UringDriver::wake() noexcept { wake_.notify(); }
 
-// Fails the fd's waits with Errc::closed and cancels its polls at once rather than at the next turn:
-// an armed poll holds a reference to the file, which would keep a closed socket open meanwhile.
+// Fails the fd's waits and operations with Errc::closed and cancels its requests at once rather
+// than at the next turn: a request in flight holds a reference to the file, which would keep a
+// closed socket open meanwhile.
 void UringDriver::drop_fd(int fd) noexcept {
   FdState* st = find(fd);
   if (!st) return;
   waiting_ -= st->waits.complete(detail::kAllEvents, make_error_code(Errc::closed));
-  if (!st->armed[read_dir] && !st->armed[write_dir]) return;
-  sync_polls(fd, *st);
-  io_uring_submit(ring_.get());
+  bool polls = st->armed[read_dir] || st->armed[write_dir];
+  if (!polls && !st->ops) return;
+  if (polls) sync_polls(fd, *st);
+  cancel_ops_of(*st);
+  // With deferred task work a cancelled request lets go of the file only when the task work runs:
+  // run it now (its completions are reaped with the next turn's).
+  if (defer_taskrun_) {
+    io_uring_submit_and_get_events(ring_.get());
+  } else {
+    io_uring_submit(ring_.get());
+  }
 }
 
 void UringDriver::close_fd(int fd) noexcept { drop_fd(fd); }
