@@ -6,21 +6,15 @@ untimed fill is outside it). Rates and CPU per message are medians over rounds; 
 of same-round ratios with their range, stated so that bigger is better for fern."""
 import argparse
 import os
-import re
-import statistics
 import subprocess
 import sys
 import time
 
-CLIENT_CPU = "0"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from benchlib import (format_ratio_range, is_nan, load_average, machine_line, median_of, paired_ratios,  # noqa: E402
+                      parse_key_values, pin_load, process_cpu_seconds, ratio_stats, round_order)
+
 BATCH = 1000  # publishes in flight per wait for confirms (fern and rabbitmq-c's batch variant alike)
-
-
-def server_cpu(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
 
 
 def wait_until_idle(pid):
@@ -29,25 +23,20 @@ def wait_until_idle(pid):
     not land in the next client's sample."""
     quiet = 0
     for _ in range(100):
-        c0 = server_cpu(pid)
+        c0 = process_cpu_seconds(pid)
         time.sleep(0.1)
-        quiet = quiet + 1 if server_cpu(pid) - c0 < 0.005 else 0
+        quiet = quiet + 1 if process_cpu_seconds(pid) - c0 < 0.005 else 0
         if quiet == 2:
             return True
     return False
 
 
-def parse_line(text):
-    m = dict(re.findall(r"(\w+)=([0-9.]+)", text))
-    return {k: float(v) for k, v in m.items()}
-
-
 def run_pinned(argv):
-    proc = subprocess.run(["taskset", "-c", CLIENT_CPU] + argv, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(pin_load(argv), capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         sys.exit("bench/amqp: %s failed (%d): %s%s" % (" ".join(argv[:3]), proc.returncode, proc.stdout,
                                                          proc.stderr))
-    return parse_line(proc.stdout)
+    return parse_key_values(proc.stdout)
 
 
 def common(a, w, n):
@@ -98,16 +87,17 @@ def main():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--out", required=True)
-    p.add_argument("--machine", default="")
+    p.add_argument("--machine", default=None, help="the MACHINE line (default: this machine's)")
     p.add_argument("--load-start", default="")
     a = p.parse_args()
+    if a.machine is None:
+        a.machine = machine_line()
 
     ws = workloads(a.quick)
     samples = {}  # (workload, client) -> list of dicts: rate, cpu, srv, busy
     for r in range(a.rounds):
         for w in ws:
-            order = w["clients"] if r % 2 == 0 else list(reversed(w["clients"]))
-            for client in order:
+            for client in round_order(r, w["clients"]):
                 n = w["n"][client]
                 # Each run starts on a queue reset outside its broker CPU sample: empty, or holding
                 # exactly the N messages a consumer takes.
@@ -116,9 +106,9 @@ def main():
                 else:
                     run_pinned([a.rabbitmq_c, "--test", "purge"] + common(a, w, 1))
                 wait_until_idle(a.server_pid)
-                s0 = server_cpu(a.server_pid)
+                s0 = process_cpu_seconds(a.server_pid)
                 res = RUNNERS[client](a, w, n)
-                srv = server_cpu(a.server_pid) - s0
+                srv = process_cpu_seconds(a.server_pid) - s0
                 if int(res["messages"]) != n:
                     sys.exit("bench/amqp: %s reported %d messages, expected %d" % (client, res["messages"], n))
                 s = dict(rate=n / res["seconds"], cpu=res["cpu_seconds"] / n, srv=srv / n,
@@ -133,21 +123,12 @@ def main():
 
 
 def med(samples, name, client, key):
-    v = [s[key] for s in samples.get((name, client), []) if s[key] is not None]
-    return statistics.median(v) if v else float("nan")
+    return median_of(samples.get((name, client), []), key)
 
 
 def ratios(samples, name, client, peer, key, invert=False):
     """Same-round ratios fern/peer (invert: peer/fern, for costs): (median, min, max)."""
-    xs, ys = samples.get((name, client), []), samples.get((name, peer), [])
-    rs = [(y[key] / x[key]) if invert else (x[key] / y[key]) for x, y in zip(xs, ys)]
-    if not rs:
-        return float("nan"), float("nan"), float("nan")
-    return statistics.median(rs), min(rs), max(rs)
-
-
-def fmt_ratio(r):
-    return "%.2f (%.2f–%.2f)" % r
+    return ratio_stats(paired_ratios(samples.get((name, client), []), samples.get((name, peer), []), key, invert))
 
 
 NOTES = """## Reading the numbers
@@ -192,7 +173,7 @@ def write_report(a, ws, samples):
     lines = ["# bench/amqp: fern's RabbitMQ client vs rabbitmq-c and pika\n", "%s  \n" % a.machine]
     lines.append("Mode: %s, %d rounds alternating (order reversed every other round); rabbitmq-server on CPU 1, "
                  "every client on CPU 0; load average at start %s, at end %s.\n" % (
-                     "quick" if a.quick else "full", a.rounds, a.load_start, open("/proc/loadavg").read().split()[0]))
+                     "quick" if a.quick else "full", a.rounds, a.load_start, load_average()))
     lines.append("Medians over rounds. msg/s = messages / timed seconds; CPU µs = client process CPU per message; "
                  "srv µs = broker CPU per message; busy = broker CPU / wall time. Ratios are medians of same-round "
                  "ratios (range in brackets), bigger is better for fern: rate fern/peer, CPU peer/fern.\n")
@@ -207,13 +188,13 @@ def write_report(a, ws, samples):
             sc = med(samples, n, c, "syscalls")
             row = "| %s | %s | %.0f | %.2f | %.1f | %.2f | %s |" % (
                 n, LABELS[c], med(samples, n, c, "rate"), med(samples, n, c, "cpu") * 1e6,
-                med(samples, n, c, "srv") * 1e6, med(samples, n, c, "busy"), "%.3f" % sc if sc == sc else "")
+                med(samples, n, c, "srv") * 1e6, med(samples, n, c, "busy"), "" if is_nan(sc) else "%.3f" % sc)
             if c == "fern":
                 row += " — | — |"
             else:
                 rr = ratios(samples, n, "fern", c, "rate")
                 cr = ratios(samples, n, "fern", c, "cpu", invert=True)
-                row += " %s | %s |" % (fmt_ratio(rr), fmt_ratio(cr))
+                row += " %s | %s |" % (format_ratio_range(rr), format_ratio_range(cr))
                 parts.append("fern/%s=%.2f cpu_%s/fern=%.2f" % (c, rr[0], c, cr[0]))
             lines.append(row)
         ratio_lines.append(" ".join(parts))
@@ -237,15 +218,16 @@ def targets(ws, samples):
         if w["test"] == "confirm":
             r = ratios(samples, n, "fern", "pika", "rate")
             out.append("* %s: confirmed publishing ≥ 10× pika's confirm-each rate: fern/pika = %s → %s" % (
-                n, fmt_ratio(r), verdict(r[0] >= 10)))
+                n, format_ratio_range(r), verdict(r[0] >= 10)))
         else:
             r = ratios(samples, n, "fern", "rabbitmq_c", "rate")
-            out.append("* %s: ≥ 1.0× rabbitmq-c: fern/rabbitmq-c = %s → %s" % (n, fmt_ratio(r), verdict(r[0] >= 1.0)))
+            out.append("* %s: ≥ 1.0× rabbitmq-c: fern/rabbitmq-c = %s → %s" % (
+                n, format_ratio_range(r), verdict(r[0] >= 1.0)))
     for w in ws:
         n = w["name"]
         r = ratios(samples, n, "fern", "pika", "cpu", invert=True)
         out.append("* %s: client CPU per message ≤ 1/5 of pika's: pika/fern = %s → %s" % (
-            n, fmt_ratio(r), verdict(r[0] >= 5)))
+            n, format_ratio_range(r), verdict(r[0] >= 5)))
     return out
 
 

@@ -6,11 +6,16 @@
 #
 #   bench/dns/run.sh [--quick]
 set -euo pipefail
-ROOT="${FERN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-BUILD="${FERN_BUILD_DIR:-build/release}"
-[[ "$BUILD" = /* ]] || BUILD="$ROOT/$BUILD"
+
+HARNESS_PASS_ARGS=1  # bench_dns also takes --rounds N and --case KEY
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+harness_init dns "$@"
+OUT="$ROOT/bench/results/dns.md"
 BIN="$BUILD/bench/dns/bench_dns"
-[[ -x "$BIN" ]] || { echo "bench/dns/run.sh: $BIN not found; run ./run build release first" >&2; exit 1; }
+[[ -x "$BIN" ]] || die "$BIN not found; run ./run build release first"
+((quick)) && PASS_ARGS+=(--quick)
 # Not pinned: the pool's threads run on whichever core is free, as they would in production; CPU
 # time per lookup counts every thread, so it stays comparable.
-exec "$BIN" "$@" --markdown "$ROOT/bench/results/dns.md"
+"$BIN" "${PASS_ARGS[@]}" --markdown "$OUT" | tee "$WORK/dns.txt"
+keep_ratio_lines "$OUT" "$WORK/dns.txt"
+harness_finish "$OUT"

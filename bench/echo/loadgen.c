@@ -27,13 +27,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <liburing.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <liburing.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>

@@ -5,42 +5,39 @@ order reversed every other round. Reports medians of requests/s and of client CP
 (utime+stime of the client process), and medians of per-round ratios stated so that bigger is better
 for fern. Prints RATIO lines and writes the Markdown results."""
 import argparse
+import os
 import re
-import statistics
 import subprocess
 import sys
 
-CLIENT_CPU = "0"
-
-
-def parse_line(text):
-    return {k: float(v) for k, v in re.findall(r"(\w+)=([0-9.]+)", text)}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from benchlib import (TIME_PREFIX, load_average, median_of, median_ratio, parse_key_values, pin_load,  # noqa: E402
+                      round_order, time_cpu_seconds)
 
 
 def run_fern(a, c, n):
-    out = subprocess.run(["taskset", "-c", CLIENT_CPU, a.fern, "--url", a.url, "--concurrency", str(c),
-                          "--requests", str(n)], check=True, capture_output=True, text=True).stdout
-    r = parse_line(out)
+    out = subprocess.run(pin_load([a.fern, "--url", a.url, "--concurrency", str(c), "--requests", str(n)]),
+                         check=True, capture_output=True, text=True).stdout
+    r = parse_key_values(out)
     return r["requests"] / r["seconds"], r["cpu_seconds"] / r["requests"], int(r["connections"])
 
 
 def run_python(mode):
     def run(a, c, n):
-        out = subprocess.run(["taskset", "-c", CLIENT_CPU, a.python, a.py_script, "--mode", mode, "--url", a.url,
-                              "--concurrency", str(c), "--requests", str(n)],
+        out = subprocess.run(pin_load([a.python, a.py_script, "--mode", mode, "--url", a.url, "--concurrency", str(c),
+                                       "--requests", str(n)]),
                              check=True, capture_output=True, text=True).stdout
-        r = parse_line(out)
+        r = parse_key_values(out)
         return r["requests"] / r["seconds"], r["cpu_seconds"] / r["requests"], int(r["connections"])
     return run
 
 
 def run_wrk(a, c, seconds):
-    proc = subprocess.run(["/usr/bin/time", "-f", "TIME %e %U %S", "taskset", "-c", CLIENT_CPU, "wrk", "-t1",
-                           "-c", str(c), "-d", "%ds" % max(1, round(seconds)), a.url], check=True, capture_output=True, text=True)
+    proc = subprocess.run(TIME_PREFIX + pin_load(["wrk", "-t1", "-c", str(c), "-d", "%ds" % max(1, round(seconds)),
+                                                  a.url]), check=True, capture_output=True, text=True)
     total = int(re.search(r"(\d+) requests in", proc.stdout).group(1))
     rps = float(re.search(r"Requests/sec:\s*([0-9.]+)", proc.stdout).group(1))
-    t = re.search(r"TIME ([0-9.]+) ([0-9.]+) ([0-9.]+)", proc.stderr)
-    return rps, (float(t.group(2)) + float(t.group(3))) / total, c
+    return rps, time_cpu_seconds(proc.stderr) / total, c
 
 
 CLIENTS = {
@@ -70,8 +67,7 @@ def main():
     for c in (1, 50):
         samples = {k: [] for k in CLIENTS}
         for rnd in range(a.rounds):
-            order = list(CLIENTS) if rnd % 2 == 0 else list(reversed(list(CLIENTS)))
-            for k in order:
+            for k in round_order(rnd, CLIENTS):
                 n = sizes[k][c] * scale if k != "wrk" else max(0.5, sizes[k][c] * scale)
                 samples[k].append(CLIENTS[k][1](a, c, int(n) if k != "wrk" else n))
                 print("round %d c=%d %s: %.0f req/s, %.2f us CPU/req" % (rnd, c, k, samples[k][-1][0],
@@ -84,14 +80,14 @@ def main():
         lines.append("| client | requests/s | client CPU µs/request | connections opened |")
         lines.append("|---|---:|---:|---:|")
         for k, (label, _) in CLIENTS.items():
-            rps = statistics.median(s[0] for s in samples[k])
-            cpu = statistics.median(s[1] for s in samples[k])
+            rps = median_of(samples[k], 0)
+            cpu = median_of(samples[k], 1)
             conns = samples[k][-1][2]
             lines.append("| %s | %.0f | %.2f | %d |" % (label, rps, cpu * 1e6, conns))
         rps_ratios, cpu_ratios = [], []
         for peer in PEERS:
-            rr = statistics.median(f[0] / p_[0] for f, p_ in zip(samples["fern"], samples[peer]))
-            cr = statistics.median(p_[1] / f[1] for f, p_ in zip(samples["fern"], samples[peer]))
+            rr = median_ratio(samples["fern"], samples[peer], 0)
+            cr = median_ratio(samples["fern"], samples[peer], 1, invert=True)
             rps_ratios.append("fern/%s=%.2f" % (peer, rr))
             cpu_ratios.append("fern/%s=%.2f" % (peer, cr))
         ratio_lines.append("RATIO http_client_hello_c%d_rps %s" % (c, " ".join(rps_ratios)))
@@ -100,7 +96,7 @@ def main():
                      "CPU per request (peer/fern) %s.\n" % (", ".join(rps_ratios), ", ".join(cpu_ratios)))
     for line in ratio_lines:
         print(line)
-    load_end = open("/proc/loadavg").read().split()[0]
+    load_end = load_average()
     with open(a.out, "w") as f:
         f.write(HEADER.format(machine=a.machine, rounds=a.rounds, load_start=a.load_start, load_end=load_end,
                               quick=" (--quick)" if a.quick else ""))

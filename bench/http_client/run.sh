@@ -12,38 +12,20 @@
 # Full mode takes about 3 minutes, --quick about 1.
 set -euo pipefail
 
-ROOT="${FERN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-BUILD="${FERN_BUILD_DIR:-build/release}"
-[[ "$BUILD" = /* ]] || BUILD="$ROOT/$BUILD"
-PYTHON="${FERN_BENCH_PYTHON:-/usr/bin/python3}"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+harness_init http_client "$@"
 OUT="$ROOT/bench/results/http_client.md"
 NGINX="${FERN_NGINX:-/usr/sbin/nginx}"
+rounds=5
+((quick)) && rounds=3
 
-quick=0 rounds=5
-for a in "$@"; do
-  case "$a" in
-    --quick) quick=1 rounds=3 ;;
-    -h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    *) echo "bench/http_client/run.sh: unknown argument $a" >&2; exit 2 ;;
-  esac
-done
-
-die() { printf 'bench/http_client/run.sh: %s\n' "$*" >&2; exit 1; }
 FERN_BIN="$BUILD/bench/http_client/bench_http_client"
 [[ -x "$FERN_BIN" ]] || die "$FERN_BIN not found; build it first (ninja -C $BUILD bench_http_client)"
 [[ -x "$NGINX" ]] || die "nginx is not installed ($NGINX)"
 command -v wrk > /dev/null || die "wrk is not installed"
 "$PYTHON" -c 'import gevent' 2> /dev/null || die "python3-gevent is needed"
 
-WORK="$(mktemp -d /tmp/fern-bench-http-client.XXXXXX)"
-PORT="$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-SERVER_PID=""
-cleanup() {
-  [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2> /dev/null && wait "$SERVER_PID" 2> /dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
+PORT="$(free_port)"
 
 mkdir -p "$WORK/temp"
 cat > "$WORK/nginx.conf" << CONF
@@ -67,16 +49,16 @@ http {
   }
 }
 CONF
-taskset -c 1 "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" &
-SERVER_PID=$!
+"${pin_server[@]}" "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" &
+NGINX_PID=$!
+HARNESS_ON_EXIT+=("stop_process $NGINX_PID")
 for _ in $(seq 200); do
   curl -sf "http://127.0.0.1:$PORT/hello" > /dev/null 2>&1 && break
   sleep 0.05
 done
 curl -sf "http://127.0.0.1:$PORT/hello" > /dev/null || die "nginx did not start: $(cat "$WORK/error.log")"
 
-cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-machine="MACHINE nproc=$(nproc) kernel=$(uname -r) cpu=\"$cpu\" nginx=$("$NGINX" -v 2>&1 | grep -o '[0-9.]*$')"
+machine="$(machine_line) nginx=$("$NGINX" -v 2>&1 | grep -o '[0-9.]*$')"
 echo "$machine"
 mkdir -p "$(dirname "$OUT")"
 args=(--url "http://127.0.0.1:$PORT/hello" --fern "$FERN_BIN" --python "$PYTHON"
@@ -85,3 +67,4 @@ args=(--url "http://127.0.0.1:$PORT/hello" --fern "$FERN_BIN" --python "$PYTHON"
 ((quick)) && args+=(--quick)
 "$PYTHON" "$ROOT/bench/http_client/bench.py" "${args[@]}" | grep '^RATIO'
 echo "wrote $OUT"
+harness_finish "$OUT"

@@ -4,11 +4,15 @@
 #
 #   bench/hub/run.sh [--quick]
 set -euo pipefail
-ROOT="${FERN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-BUILD="${FERN_BUILD_DIR:-build/release}"
-[[ "$BUILD" = /* ]] || BUILD="$ROOT/$BUILD"
+
+HARNESS_PASS_ARGS=1  # bench_hub also takes --rounds N and --python PATH
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+harness_init hub "$@"
+OUT="$ROOT/bench/results/hub.md"
 BIN="$BUILD/bench/hub/bench_hub"
-[[ -x "$BIN" ]] || { echo "bench/hub/run.sh: $BIN not found; run ./run build release first" >&2; exit 1; }
-pin=()
-command -v taskset >/dev/null && (($(nproc) > 1)) && pin=(taskset -c 1)
-exec "${pin[@]}" "$BIN" "$@" --markdown "$ROOT/bench/results/hub.md"
+[[ -x "$BIN" ]] || die "$BIN not found; run ./run build release first"
+((quick)) && PASS_ARGS+=(--quick)
+machine_line
+"${pin_server[@]}" "$BIN" "${PASS_ARGS[@]}" --markdown "$OUT" | tee "$WORK/hub.txt"
+keep_ratio_lines "$OUT" "$WORK/hub.txt"
+harness_finish "$OUT"

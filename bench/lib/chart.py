@@ -30,7 +30,9 @@ def read_ratios(path):
             if not m:
                 continue
             pairs = [(label, float(value)) for label, value in PAIR.findall(m.group(2))]
-            pairs = [(label, value) for label, value in pairs if value > 0 and math.isfinite(value)]
+            # `range_x=0.87-1.11` spreads are read as 0.87 by the pattern: not a ratio to draw.
+            pairs = [(label, value) for label, value in pairs
+                     if value > 0 and math.isfinite(value) and not label.startswith("range_")]
             if pairs:
                 ratios[m.group(1)] = pairs
     return ratios

@@ -1,14 +1,16 @@
 # bench/lib/harness.sh: what the server benchmarks share, sourced by bench/*/run.sh. Finding (or
 # compiling) the peers, pinning servers and load to their CPUs, starting servers on free ports,
 # the interleaved round order, the server's CPU time, the machine line and the chart beside each
-# results file. The protocol itself (BENCH.md's points, copied in docs/design/benchmarks.md):
+# results file. Its Python side, for the drivers that run the rounds, is bench/lib/benchlib.py.
+# The protocol itself (BENCH.md's points, copied in docs/design/benchmarks.md):
 # servers on CPU 1 and load on CPU 0, every server once per round, the order reversed every other
 # round, medians of per-round ratios, and the server's busy share shown in every loaded row.
 #
 #   source "$ROOT/bench/lib/harness.sh"
 #   harness_init echo "$@"         # parses --quick, makes $WORK, sets the traps and the pins
 #   start_server NAME COMMAND...    # appends --port 0 --seconds N; waits for "listening on ..."
-#   for_rounds ...                  # see round_order
+#   round_order ROUND NAME...       # the names in this round's order, in ORDER
+#   HARNESS_ON_EXIT+=("stop_process $pid")   # for a server started without start_server
 #   harness_finish OUT.md           # draws OUT.png beside OUT.md
 
 HARNESS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,11 +23,18 @@ CC_BIN="${CC:-cc}" CXX_BIN="${CXX:-c++}"
 declare -A SERVER_PID=() SERVER_PORT=() SERVER_NOTE=()
 BENCH_NAME=bench
 quick=0
+# Commands harness_cleanup runs (eval'd, in order) before it stops the start_server servers and
+# removes $WORK: how a script that starts its own server (redis-server, nginx, ...) stops it on exit.
+HARNESS_ON_EXIT=()
+# With HARNESS_PASS_ARGS=1 set before harness_init, arguments it does not take are kept here for
+# the benchmark binary (bench/hub and bench/dns take --rounds N and more) instead of refused.
+PASS_ARGS=()
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench/%s: %s\n' "$BENCH_NAME" "$*" >&2; exit 1; }
 
-# harness_init NAME ARGS...: --quick and --help (the calling script's header comment) are taken.
+# harness_init NAME ARGS...: --quick and --help (the calling script's header comment) are taken;
+# any other argument is refused, or kept in PASS_ARGS under HARNESS_PASS_ARGS=1.
 harness_init() {
   BENCH_NAME="$1"
   shift
@@ -34,7 +43,7 @@ harness_init() {
     case "$a" in
       --quick) quick=1 ;;
       -h | --help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
-      *) die "unknown argument $a" ;;
+      *) [[ "${HARNESS_PASS_ARGS:-0}" = 1 ]] || die "unknown argument $a"; PASS_ARGS+=("$a") ;;
     esac
   done
   WORK="$(mktemp -d "/tmp/fern-bench-$BENCH_NAME.XXXXXX")"
@@ -49,10 +58,23 @@ harness_init() {
 }
 
 harness_cleanup() {
-  local name
+  local name cmd
+  for cmd in "${HARNESS_ON_EXIT[@]}"; do eval "$cmd" || true; done
   for name in "${!SERVER_PID[@]}"; do kill "${SERVER_PID[$name]}" 2>/dev/null || true; done
   for name in "${!SERVER_PID[@]}"; do wait "${SERVER_PID[$name]}" 2>/dev/null || true; done
   rm -rf "$WORK"
+}
+
+# stop_process PID [SIGNAL]: signals a process this script started (TERM unless told) and reaps
+# it; for HARNESS_ON_EXIT.
+stop_process() {
+  kill -s "${2:-TERM}" "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# free_port: a TCP port free on 127.0.0.1, for a server that cannot pick its own and report it.
+free_port() {
+  "$PYTHON" "$HARNESS_DIR/benchlib.py" free-port
 }
 
 # find_binary CANDIDATE...: the first executable.
@@ -159,6 +181,17 @@ write_notes() {
     [[ -n "${SERVER_NOTE[$name]:-}" ]] && printf '%s %s\n' "$name" "${SERVER_NOTE[$name]}" >>"$file"
   done
   return 0
+}
+
+# keep_ratio_lines OUT.md OUTPUT...: appends the RATIO lines a benchmark binary printed (saved in
+# the OUTPUT files) to its results file as one fenced block, for a binary whose own Markdown shows
+# the ratios only as tables; chart.py draws from those lines.
+keep_ratio_lines() {
+  local md="$1" lines
+  shift
+  lines="$(grep -h '^RATIO ' "$@" 2>/dev/null)" || return 0
+  [[ -f "$md" ]] || return 0
+  printf '\n```\n%s\n```\n' "$lines" >>"$md"
 }
 
 # harness_finish OUT.md: the chart beside the results file.

@@ -12,48 +12,39 @@ import subprocess
 import sys
 import time
 
-CLIENT_CPU = "0"
-
-
-def server_cpu(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
-
-
-def parse_line(text):
-    return {k: float(v) for k, v in re.findall(r"(\w+)=([0-9.]+)", text)}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from benchlib import (TIME_PREFIX, format_range, load_average, machine_line, median_of, paired_ratios,  # noqa: E402
+                      parse_key_values, pin_load, process_cpu_seconds, round_order, time_cpu_seconds)
 
 
 def run_fern(a, c):
     out = subprocess.run(
-        ["taskset", "-c", CLIENT_CPU, a.fern, "--port", str(a.port), "--db", a.db, "--callers", str(c),
-         "--seconds", str(a.seconds), "--table-size", str(a.table_size)],
+        pin_load([a.fern, "--port", str(a.port), "--db", a.db, "--callers", str(c), "--seconds", str(a.seconds),
+                  "--table-size", str(a.table_size)]),
         check=True, capture_output=True, text=True).stdout
-    r = parse_line(out)
+    r = parse_key_values(out)
     return r["queries"], r["queries"] / r["seconds"], r["cpu_seconds"] / r["queries"]
 
 
 def run_sysbench(a, c):
     proc = subprocess.run(
-        ["/usr/bin/time", "-f", "TIME %e %U %S", "taskset", "-c", CLIENT_CPU, "sysbench", "oltp_point_select",
-         "--db-driver=mysql", "--mysql-host=127.0.0.1", "--mysql-port=%d" % a.port, "--mysql-user=root",
-         "--mysql-db=%s" % a.db, "--tables=1", "--table-size=%d" % a.table_size, "--threads=%d" % c,
-         "--time=%d" % round(a.seconds), "--events=0", "--report-interval=0", "--rand-type=uniform", "run"],
+        TIME_PREFIX + pin_load(
+            ["sysbench", "oltp_point_select", "--db-driver=mysql", "--mysql-host=127.0.0.1", "--mysql-port=%d" % a.port,
+             "--mysql-user=root", "--mysql-db=%s" % a.db, "--tables=1", "--table-size=%d" % a.table_size,
+             "--threads=%d" % c, "--time=%d" % round(a.seconds), "--events=0", "--report-interval=0",
+             "--rand-type=uniform", "run"]),
         check=True, capture_output=True, text=True)
     q = re.search(r"queries:\s+(\d+)\s+\(([0-9.]+) per sec", proc.stdout)
-    t = re.search(r"TIME ([0-9.]+) ([0-9.]+) ([0-9.]+)", proc.stderr)
     queries = int(q.group(1))
-    return queries, float(q.group(2)), (float(t.group(2)) + float(t.group(3))) / queries
+    return queries, float(q.group(2)), time_cpu_seconds(proc.stderr) / queries
 
 
 def run_pymysql(a, c):
     out = subprocess.run(
-        ["taskset", "-c", CLIENT_CPU, a.python, a.py_script, "--port", str(a.port), "--db", a.db, "--callers",
-         str(c), "--seconds", str(a.seconds), "--table-size", str(a.table_size)],
+        pin_load([a.python, a.py_script, "--port", str(a.port), "--db", a.db, "--callers", str(c),
+                  "--seconds", str(a.seconds), "--table-size", str(a.table_size)]),
         check=True, capture_output=True, text=True).stdout
-    r = parse_line(out)
+    r = parse_key_values(out)
     return r["queries"], r["queries"] / r["seconds"], r["cpu_seconds"] / r["queries"]
 
 
@@ -98,39 +89,35 @@ def main():
     p.add_argument("--seconds", type=float, default=2.5)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--out", required=True)
-    p.add_argument("--machine", default="")
+    p.add_argument("--machine", default=None, help="the MACHINE line (default: this machine's)")
     p.add_argument("--load-start", default="")
     a = p.parse_args()
+    if a.machine is None:
+        a.machine = machine_line()
 
     concurrency = (1, 8, 32)
     samples = {}  # (c, client) -> list of (qps, client_cpu_per_q, server_cpu_per_q, busy_share)
     for r in range(a.rounds):
         for c in concurrency:
-            order = CLIENTS if r % 2 == 0 else list(reversed(CLIENTS))
-            for client in order:
-                s0, w0 = server_cpu(a.server_pid), time.perf_counter()
+            for client in round_order(r, CLIENTS):
+                s0, w0 = process_cpu_seconds(a.server_pid), time.perf_counter()
                 queries, qps, cpu = RUNNERS[client](a, c)
-                srv, wall = server_cpu(a.server_pid) - s0, time.perf_counter() - w0
+                srv, wall = process_cpu_seconds(a.server_pid) - s0, time.perf_counter() - w0
                 samples.setdefault((c, client), []).append((qps, cpu, srv / queries, srv / wall))
                 print("round %d c%-3d %-9s %8.0f q/s %7.1f us/q client CPU %6.1f us/q server CPU busy %.2f" % (
                     r + 1, c, client, qps, cpu * 1e6, srv / queries * 1e6, srv / wall), file=sys.stderr, flush=True)
 
     def med(c, client, i):
-        return statistics.median(s[i] for s in samples[(c, client)])
-
-    def rng(values):
-        return "%.2f-%.2f" % (min(values), max(values))
+        return median_of(samples[(c, client)], i)
 
     def ratios(c, a_client, b_client, i, invert=False):
-        xs, ys = samples[(c, a_client)], samples[(c, b_client)]
-        return [(y[i] / x[i]) if invert else (x[i] / y[i]) for x, y in zip(xs, ys)]
+        return paired_ratios(samples[(c, a_client)], samples[(c, b_client)], i, invert)
 
     lines = ["# bench/mysql: fern's MariaDB client vs sysbench and PyMySQL + gevent\n",
              "%s  \n" % a.machine,
              "Mode: %s, %d rounds of %g s per run, alternating (order reversed every other round); mariadbd on "
              "CPU 1, every client on CPU 0; load average at start %s, at end %s.\n" % (
-                 "quick" if a.quick else "full", a.rounds, a.seconds, a.load_start,
-                 open("/proc/loadavg").read().split()[0]),
+                 "quick" if a.quick else "full", a.rounds, a.seconds, a.load_start, load_average()),
              "Workload: sysbench's `oltp_point_select` table (`--tables=1 --table-size=%d`, made by `sysbench "
              "oltp_point_select prepare`), `SELECT c FROM sbtest1 WHERE id=?` with a uniformly random id, from C "
              "callers each with its own connection over TCP 127.0.0.1: fern = C greenlets in one thread "
@@ -150,16 +137,17 @@ def main():
         lines.append("| %d | %.0f | %.0f | %.0f | %.2f [%s] | %.1f | %.1f | %.1f | %.2f [%s] | %.2f [%s] | "
                      "%.1f / %.1f / %.1f | %.2f / %.2f / %.2f |" % (
                          c, med(c, "fern", 0), med(c, "sysbench", 0), med(c, "pymysql", 0),
-                         statistics.median(q_sb), rng(q_sb), med(c, "fern", 1) * 1e6, med(c, "sysbench", 1) * 1e6,
-                         med(c, "pymysql", 1) * 1e6, statistics.median(cpu_sb), rng(cpu_sb),
-                         statistics.median(cpu_py), rng(cpu_py), med(c, "fern", 2) * 1e6,
+                         statistics.median(q_sb), format_range(q_sb), med(c, "fern", 1) * 1e6,
+                         med(c, "sysbench", 1) * 1e6, med(c, "pymysql", 1) * 1e6, statistics.median(cpu_sb),
+                         format_range(cpu_sb),
+                         statistics.median(cpu_py), format_range(cpu_py), med(c, "fern", 2) * 1e6,
                          med(c, "sysbench", 2) * 1e6, med(c, "pymysql", 2) * 1e6, med(c, "fern", 3),
                          med(c, "sysbench", 3), med(c, "pymysql", 3)))
         ratio_lines.append(
             "RATIO mysql_point_select_c%d fern/sysbench=%.2f fern/pymysql=%.2f cpu_sysbench/fern=%.2f "
             "cpu_pymysql/fern=%.2f range_fern/sysbench=%s range_cpu_sysbench/fern=%s range_cpu_pymysql/fern=%s" % (
                 c, statistics.median(q_sb), statistics.median(q_py), statistics.median(cpu_sb),
-                statistics.median(cpu_py), rng(q_sb), rng(cpu_sb), rng(cpu_py)))
+                statistics.median(cpu_py), format_range(q_sb), format_range(cpu_sb), format_range(cpu_py)))
         verdicts.append("| %d | %s (%.2f) | %s (%.2f) | %s (%.2f) |" % (
             c, "met" if statistics.median(q_sb) >= 1.0 else "NOT met", statistics.median(q_sb),
             "met" if statistics.median(cpu_sb) >= 1.0 else "NOT met", statistics.median(cpu_sb),

@@ -11,47 +11,29 @@
 # python3-pymysql + python3-gevent. Full mode takes about 3 minutes, --quick about 1.
 set -euo pipefail
 
-ROOT="${FERN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-BUILD="${FERN_BUILD_DIR:-build/release}"
-[[ "$BUILD" = /* ]] || BUILD="$ROOT/$BUILD"
-PYTHON="${FERN_BENCH_PYTHON:-/usr/bin/python3}"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+harness_init mysql "$@"
 OUT="$ROOT/bench/results/mysql.md"
 TABLE_SIZE=10000
+if ((quick)); then rounds=3 seconds=2; else rounds=5 seconds=3; fi
 
-quick=0 rounds=5 seconds=3
-for a in "$@"; do
-  case "$a" in
-    --quick) quick=1 rounds=3 seconds=2 ;;
-    -h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    *) echo "bench/mysql/run.sh: unknown argument $a" >&2; exit 2 ;;
-  esac
-done
-
-die() { printf 'bench/mysql/run.sh: %s\n' "$*" >&2; exit 1; }
 FERN_BIN="$BUILD/bench/mysql/bench_mysql_point_select"
 [[ -x "$FERN_BIN" ]] || die "$FERN_BIN not found; build it first (ninja -C $BUILD bench_mysql_point_select)"
 command -v mariadbd > /dev/null || command -v /usr/sbin/mariadbd > /dev/null || die "mariadb-server is not installed"
 command -v sysbench > /dev/null || die "sysbench is not installed"
 "$PYTHON" -c 'import gevent, pymysql' 2> /dev/null || die "python3-gevent and python3-pymysql are needed"
 
-WORK="$(mktemp -d /tmp/fern-bench-mysql.XXXXXX)"
-PORT="$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+PORT="$(free_port)"
 SOCK="$WORK/mysqld.sock"
-SERVER_PID=""
-cleanup() {
-  [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2> /dev/null && wait "$SERVER_PID" 2> /dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
 
 # Its own tmpdir: mariadbd clears "#sql*" files from its tmpdir at start (shared /tmp breaks others).
 mkdir -p "$WORK/tmp"
 mariadb-install-db --no-defaults --datadir="$WORK/data" --user=root --auth-root-authentication-method=normal \
   --tmpdir="$WORK/tmp" > "$WORK/install.log" 2>&1 || die "mariadb-install-db failed: $(cat "$WORK/install.log")"
-taskset -c 1 /usr/sbin/mariadbd --no-defaults --datadir="$WORK/data" --tmpdir="$WORK/tmp" --socket="$SOCK" --port="$PORT" \
-  --bind-address=127.0.0.1 --user=root --max-connections=500 > "$WORK/mariadbd.log" 2>&1 &
-SERVER_PID=$!
+"${pin_server[@]}" /usr/sbin/mariadbd --no-defaults --datadir="$WORK/data" --tmpdir="$WORK/tmp" --socket="$SOCK" \
+  --port="$PORT" --bind-address=127.0.0.1 --user=root --max-connections=500 > "$WORK/mariadbd.log" 2>&1 &
+MARIADB_PID=$!
+HARNESS_ON_EXIT+=("stop_process $MARIADB_PID")
 for _ in $(seq 300); do
   mariadb-admin --socket="$SOCK" -uroot ping > /dev/null 2>&1 && break
   sleep 0.1
@@ -62,13 +44,13 @@ sysbench oltp_point_select --db-driver=mysql --mysql-socket="$SOCK" --mysql-user
   --tables=1 --table-size="$TABLE_SIZE" prepare > "$WORK/prepare.log" 2>&1 ||
   die "sysbench prepare failed: $(cat "$WORK/prepare.log")"
 
-cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-machine="MACHINE nproc=$(nproc) kernel=$(uname -r) cpu=\"$cpu\" mariadb=$(/usr/sbin/mariadbd --version | grep -o 'Ver [0-9.]*' | cut -d' ' -f2) sysbench=$(sysbench --version | cut -d' ' -f2)"
+machine="$(machine_line) mariadb=$(/usr/sbin/mariadbd --version | grep -o 'Ver [0-9.]*' | cut -d' ' -f2) sysbench=$(sysbench --version | cut -d' ' -f2)"
 echo "$machine"
 mkdir -p "$(dirname "$OUT")"
-args=(--port "$PORT" --server-pid "$SERVER_PID" --table-size "$TABLE_SIZE" --fern "$FERN_BIN" --python "$PYTHON"
+args=(--port "$PORT" --server-pid "$MARIADB_PID" --table-size "$TABLE_SIZE" --fern "$FERN_BIN" --python "$PYTHON"
   --py-script "$ROOT/bench/mysql/pymysql_bench.py" --rounds "$rounds" --seconds "$seconds" --out "$OUT"
   --machine "$machine" --load-start "$(cut -d' ' -f1 /proc/loadavg)")
 ((quick)) && args+=(--quick)
 "$PYTHON" "$ROOT/bench/mysql/bench.py" "${args[@]}" | grep '^RATIO'
 echo "wrote $OUT"
+harness_finish "$OUT"

@@ -5,55 +5,43 @@ command (utime+stime of the client process) are reported as medians; comparisons
 per-round ratios, stated so that bigger is better for fern."""
 import argparse
 import os
-import re
-import statistics
 import subprocess
 import sys
 
-CLIENT_CPU = "0"
-
-
-def server_cpu(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
-
-
-def parse_line(text):
-    m = dict(re.findall(r"(\w+)=([0-9.]+)", text))
-    return {k: float(v) for k, v in m.items()}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from benchlib import (TIME_PREFIX, load_average, machine_line, median_of, median_ratio,  # noqa: E402
+                      parse_key_values, pin_load, process_cpu_seconds, round_order, time_cpu_seconds)
 
 
 def run_fern(a, w, n):
     out = subprocess.run(
-        ["taskset", "-c", CLIENT_CPU, a.fern, "--port", str(a.port), "--test", w["test"], "--callers", str(w["c"]),
-         "--connections", str(w["conns"]), "--pipeline", str(w["P"]), "--size", str(w["d"]), "--requests", str(n)],
+        pin_load([a.fern, "--port", str(a.port), "--test", w["test"], "--callers", str(w["c"]),
+                  "--connections", str(w["conns"]), "--pipeline", str(w["P"]), "--size", str(w["d"]),
+                  "--requests", str(n)]),
         check=True, capture_output=True, text=True).stdout
-    r = parse_line(out)
+    r = parse_key_values(out)
     return r["requests"] / r["seconds"], r["cpu_seconds"] / r["requests"], (r["sends"] + r["recvs"]) / r["requests"]
 
 
 def run_redis_benchmark(a, w, n):
     proc = subprocess.run(
-        ["/usr/bin/time", "-f", "TIME %e %U %S", "taskset", "-c", CLIENT_CPU, "redis-benchmark", "-h", "127.0.0.1",
-         "-p", str(a.port), "-c", str(w["c"]), "-P", str(w["P"]), "-d", str(w["d"]), "-t", w["test"], "-n", str(n),
-         "--csv"], check=True, capture_output=True, text=True)
+        TIME_PREFIX + pin_load(["redis-benchmark", "-h", "127.0.0.1", "-p", str(a.port), "-c", str(w["c"]),
+                                "-P", str(w["P"]), "-d", str(w["d"]), "-t", w["test"], "-n", str(n), "--csv"]),
+        check=True, capture_output=True, text=True)
     rps = None
     for line in proc.stdout.splitlines():
         cells = [c.strip('"') for c in line.split(",")]
         if cells and cells[0] == w["test"].upper():
             rps = float(cells[1])
-    t = re.search(r"TIME ([0-9.]+) ([0-9.]+) ([0-9.]+)", proc.stderr)
-    return rps, (float(t.group(2)) + float(t.group(3))) / n, None
+    return rps, time_cpu_seconds(proc.stderr) / n, None
 
 
 def run_redis_py(a, w, n):
     out = subprocess.run(
-        ["taskset", "-c", CLIENT_CPU, a.python, a.py_script, "--port", str(a.port), "--test", w["test"], "--callers",
-         str(w["c"]), "--pipeline", str(w["P"]), "--size", str(w["d"]), "--requests", str(n)],
+        pin_load([a.python, a.py_script, "--port", str(a.port), "--test", w["test"], "--callers", str(w["c"]),
+                  "--pipeline", str(w["P"]), "--size", str(w["d"]), "--requests", str(n)]),
         check=True, capture_output=True, text=True).stdout
-    r = parse_line(out)
+    r = parse_key_values(out)
     return r["requests"] / r["seconds"], r["cpu_seconds"] / r["requests"], None
 
 
@@ -107,42 +95,38 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--out", required=True)
-    p.add_argument("--machine", default="")
+    p.add_argument("--machine", default=None, help="the MACHINE line (default: this machine's)")
     p.add_argument("--load-start", default="")
     a = p.parse_args()
+    if a.machine is None:
+        a.machine = machine_line()
 
     ws = workloads(a.quick)
     samples = {}  # (workload, client) -> list of (rps, cpu_per_req, server_cpu_per_req, syscalls_per_req)
     for r in range(a.rounds):
         for w in ws:
-            order = w["clients"] if r % 2 == 0 else list(reversed(w["clients"]))
-            for client in order:
+            for client in round_order(r, w["clients"]):
                 n = w["py_n"] if client == "redis_py" else w["n"]
-                s0 = server_cpu(a.server_pid)
+                s0 = process_cpu_seconds(a.server_pid)
                 rps, cpu, syscalls = RUNNERS[client](a, w, n)
-                srv = (server_cpu(a.server_pid) - s0) / n
+                srv = (process_cpu_seconds(a.server_pid) - s0) / n
                 samples.setdefault((w["name"], client), []).append((rps, cpu, srv, syscalls))
                 print("round %d %-22s %-16s %10.0f req/s %7.2f us/cmd client CPU%s" % (
                     r + 1, w["name"], client, rps, cpu * 1e6,
                     "" if syscalls is None else "  %.2f syscalls/cmd" % syscalls), file=sys.stderr, flush=True)
 
     def med(name, client, i):
-        v = [s[i] for s in samples.get((name, client), []) if s[i] is not None]
-        return statistics.median(v) if v else float("nan")
+        return median_of(samples.get((name, client), []), i)
 
     def ratio(name, a_client, b_client, i, invert=False):
-        xs = samples.get((name, a_client), [])
-        ys = samples.get((name, b_client), [])
-        rs = [(y[i] / x[i]) if invert else (x[i] / y[i]) for x, y in zip(xs, ys)]
-        return statistics.median(rs) if rs else float("nan")
+        return median_ratio(samples.get((name, a_client), []), samples.get((name, b_client), []), i, invert)
 
     lines = []
     lines.append("# bench/redis: fern's Redis client vs redis-benchmark and redis-py + gevent\n")
     lines.append("%s  \n" % a.machine)
     lines.append("Mode: %s, %d rounds alternating (order reversed every other round); redis-server 7 on CPU 1, "
                  "every client on CPU 0; load average at start %s, at end %s.\n" % (
-                     "quick" if a.quick else "full", a.rounds, a.load_start,
-                     open("/proc/loadavg").read().split()[0]))
+                     "quick" if a.quick else "full", a.rounds, a.load_start, load_average()))
     lines.append("Workload as `redis-benchmark -t get|set -c C -P P -d D` (one key, `key:__rand_int__`). "
                  "fern: C caller greenlets over a pool of C connections (P > 1: explicit Pipeline of P). "
                  "redis-py 4.3 under gevent: C greenlets, BlockingConnectionPool of C. "
@@ -179,9 +163,7 @@ def main():
         if "auto" not in n:
             continue
         peer = n.replace("auto", "P1")
-        f = [s[0] for s in samples[(n, "fern")]]
-        rb = [s[0] for s in samples[(peer, "redis_benchmark")]]
-        r = statistics.median([x / y for x, y in zip(f, rb)])
+        r = median_ratio(samples[(n, "fern")], samples[(peer, "redis_benchmark")], 0)
         lines.append("| %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.3f |" % (
             n, med(n, "fern", 0), med(peer, "redis_benchmark", 0), r, med(n, "fern", 1) * 1e6,
             med(peer, "redis_benchmark", 1) * 1e6, med(n, "fern", 3)))

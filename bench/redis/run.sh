@@ -11,54 +11,35 @@
 # python3-gevent and python3-redis. Full mode takes about 6 minutes, --quick about 2.
 set -euo pipefail
 
-ROOT="${FERN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-BUILD="${FERN_BUILD_DIR:-build/release}"
-[[ "$BUILD" = /* ]] || BUILD="$ROOT/$BUILD"
-PYTHON="${FERN_BENCH_PYTHON:-/usr/bin/python3}"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+harness_init redis "$@"
 OUT="$ROOT/bench/results/redis.md"
+rounds=3
 
-quick=0 rounds=3
-for a in "$@"; do
-  case "$a" in
-    --quick) quick=1 ;;
-    -h | --help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    *) echo "bench/redis/run.sh: unknown argument $a" >&2; exit 2 ;;
-  esac
-done
-
-die() { printf 'bench/redis/run.sh: %s\n' "$*" >&2; exit 1; }
 FERN_BIN="$BUILD/bench/redis/bench_redis_client"
 [[ -x "$FERN_BIN" ]] || die "$FERN_BIN not found; build it first (ninja -C $BUILD bench_redis_client)"
 command -v redis-server > /dev/null || die "redis-server is not installed"
 command -v redis-benchmark > /dev/null || die "redis-benchmark is not installed (redis-tools)"
 "$PYTHON" -c 'import gevent, redis' 2> /dev/null || die "python3-gevent and python3-redis are needed"
 
-WORK="$(mktemp -d /tmp/fern-bench-redis.XXXXXX)"
-PORT="$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-SERVER_PID=""
-cleanup() {
-  [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2> /dev/null && wait "$SERVER_PID" 2> /dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
-
-taskset -c 1 redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+PORT="$(free_port)"
+"${pin_server[@]}" redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
   --logfile "$WORK/redis.log" --dir "$WORK" &
-SERVER_PID=$!
+REDIS_PID=$!
+HARNESS_ON_EXIT+=("stop_process $REDIS_PID")
 for _ in $(seq 200); do
   redis-cli -p "$PORT" ping > /dev/null 2>&1 && break
   sleep 0.05
 done
 redis-cli -p "$PORT" ping > /dev/null || die "redis-server did not start: $(cat "$WORK/redis.log")"
 
-cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-machine="MACHINE nproc=$(nproc) kernel=$(uname -r) cpu=\"$cpu\" redis=$(redis-server --version | grep -o 'v=[0-9.]*')"
+machine="$(machine_line) redis=$(redis-server --version | grep -o 'v=[0-9.]*')"
 echo "$machine"
 mkdir -p "$(dirname "$OUT")"
-args=(--port "$PORT" --server-pid "$SERVER_PID" --fern "$FERN_BIN" --python "$PYTHON"
+args=(--port "$PORT" --server-pid "$REDIS_PID" --fern "$FERN_BIN" --python "$PYTHON"
   --py-script "$ROOT/bench/redis/redis_py_bench.py" --rounds "$rounds" --out "$OUT"
   --machine "$machine" --load-start "$(cut -d' ' -f1 /proc/loadavg)")
 ((quick)) && args+=(--quick)
 "$PYTHON" "$ROOT/bench/redis/bench.py" "${args[@]}" | grep '^RATIO'
 echo "wrote $OUT"
+harness_finish "$OUT"

@@ -9,37 +9,20 @@
 # bench/results/switch.md. --quick finishes in well under a minute (gevent at 1M is skipped there).
 set -euo pipefail
 
-ROOT="${FERN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-BUILD="${FERN_BUILD_DIR:-build/release}"
-[[ "$BUILD" = /* ]] || BUILD="$ROOT/$BUILD"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+harness_init switch "$@"
 BIN="$BUILD/bench/switch/bench_switch"
-PYTHON="${FERN_BENCH_PYTHON:-/usr/bin/python3}"
 OUT="$ROOT/bench/results/switch.md"
-
 args=()
-for a in "$@"; do
-  case "$a" in
-    --quick) args+=(--quick) ;;
-    -h | --help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    *) echo "bench/switch/run.sh: unknown argument $a" >&2; exit 2 ;;
-  esac
-done
+((quick)) && args+=(--quick)
 
-if [[ ! -x "$BIN" ]]; then
-  echo "bench/switch/run.sh: $BIN not found; build it first (./run build release, or ./run bench)" >&2
-  exit 1
-fi
-if [[ ! -x "$PYTHON" ]]; then
-  echo "bench/switch/run.sh: $PYTHON not found; the Python greenlet/gevent peer is skipped" >&2
-fi
+[[ -x "$BIN" ]] || die "$BIN not found; build it first (./run build release, or ./run bench)"
+[[ -x "$PYTHON" ]] || say "$PYTHON not found; the Python greenlet/gevent peer is skipped"
 
 # Everything runs on one core (the children too: the Python peer and the RSS probes inherit it), so
 # fern and its peers see the same core and cache; CPU 1 keeps clear of a load generator on CPU 0.
-pin=()
-if command -v taskset >/dev/null && (($(nproc) > 1)); then
-  pin=(taskset -c 1)
-fi
-
 mkdir -p "$(dirname "$OUT")"
-"${pin[@]}" "$BIN" "${args[@]}" --python "$PYTHON" --peer "$ROOT/bench/peers/greenlet_switch.py" \
-  --markdown "$OUT"
+"${pin_server[@]}" "$BIN" "${args[@]}" --python "$PYTHON" --peer "$ROOT/bench/peers/greenlet_switch.py" \
+  --markdown "$OUT" | tee "$WORK/switch.txt"
+keep_ratio_lines "$OUT" "$WORK/switch.txt"
+harness_finish "$OUT"

@@ -228,6 +228,8 @@ std::string RabbitmqServer::ctl(const std::vector<std::string>& args) {
   return result.out;
 }
 
+void RabbitmqServer::flush_metadata() { ctl({"eval", "mnesia:dump_log()."}); }
+
 long RabbitmqServer::queue_messages(const std::string& queue) {
   std::istringstream lines(ctl({"list_queues", "name", "messages", "--no-table-headers"}));
   std::string line;

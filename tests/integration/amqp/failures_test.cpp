@@ -40,9 +40,10 @@ TEST(AmqpFailures, ConfirmedMessagesSurviveABrokerCrashAndAreConsumedExactlyOnce
     for (int i = 0; i < kConfirmed; ++i) ch.publish("", q, "a" + std::to_string(i), {.delivery_mode = 2});
     const ConfirmTally tally = ch.wait_for_confirms(120s);
     ASSERT_EQ(tally.confirmed, std::uint64_t{kConfirmed});
-    // Also lets the broker's metadata store write the queue down: in our runs a durable queue
-    // declared moments before a SIGKILL was sometimes missing after the restart.
     ASSERT_EQ(broker.queue_messages(q), kConfirmed);
+    // A durable queue declared moments before a SIGKILL was sometimes missing after the restart
+    // (the broker had not yet written its metadata store down): the test is about messages.
+    broker.flush_metadata();
     // A second batch is queued and the broker dies under it: each outcome is confirmed or unknown.
     for (int i = 0; i < kInFlight; ++i)
       in_flight.push_back(ch.publish("", q, "b" + std::to_string(i), {.delivery_mode = 2}));

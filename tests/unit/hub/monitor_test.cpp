@@ -87,11 +87,15 @@ TEST_F(Monitor, ABusyGreenletIsReportedWithItsNameSiteAndStack) {
 
 TEST_F(Monitor, ABlockingLibcCallWithoutTheHookIsReported) {
   start_monitor({.max_blocking_time = 50ms});
-  spawn_with({.name = "sleeper-in-libc"}, [] {
-    timespec ts{0, 400'000'000};
-    // Blocks the whole thread: nothing else runs. The monitor's stack capture interrupts it
-    // (EINTR), so it goes on sleeping for the rest, as careful code does.
-    while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  spawn_with({.name = "sleeper-in-libc"}, [this] {
+    // Blocks the whole thread in libc, in 50 ms sleeps, until the monitor has reported (or 20 s
+    // have passed): nothing else runs meanwhile, so however late a loaded machine schedules the
+    // monitor thread, the block is still there when it looks. The monitor's stack capture
+    // interrupts a sleep (EINTR), which goes on sleeping for the rest, as careful code does.
+    for (int slice = 0; slice < 400 && blocks().empty(); ++slice) {
+      timespec ts{0, 50'000'000};
+      while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+      }
     }
   }).get();
   std::vector<BlockReport> got = blocks();
