@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/echo: fern's greenlet echo server (examples/echo_server.cpp, epoll and io_uring drivers)
-# side by side with a raw edge-triggered epoll loop in C, a raw io_uring loop in C, Boost.Asio with
+# side by side with a raw edge-triggered epoll loop in C, a raw io_uring loop in C (single-shot and
+# multishot receive), Boost.Asio with
 # C++20 coroutines, gevent's StreamServer and asyncio, all driven by the same load generator
 # (bench/echo/loadgen.c; ping-pong through io_uring, so it can keep a server's core busy). The
 # protocol and the shared harness: bench/lib/harness.sh, docs/design/benchmarks.md.
@@ -40,11 +41,16 @@ RAW_BIN="$(peer_binary bench_echo_raw_epoll "$PEERS/raw_epoll_echo.c")"
 RAW_URING_BIN="$(peer_binary bench_echo_raw_uring "$PEERS/raw_uring_echo.c" -luring)"
 ASIO_BIN="$(peer_binary bench_echo_asio "$PEERS/asio_echo.cpp" -std=c++20 -fcoroutines -pthread)"
 
-SERVERS=(fern fern_uring raw_epoll raw_uring asio gevent asyncio)
+SERVERS=(fern fern_uring raw_epoll raw_uring raw_uring_ms asio gevent asyncio)
 start_server fern "$FERN_BIN" --driver epoll
 start_server fern_uring "$FERN_BIN" --driver uring
 if [[ -n "$RAW_BIN" ]]; then start_server raw_epoll "$RAW_BIN"; else SERVER_NOTE[raw_epoll]="unavailable: did not build"; fi
-if [[ -n "$RAW_URING_BIN" ]]; then start_server raw_uring "$RAW_URING_BIN"; else SERVER_NOTE[raw_uring]="unavailable: did not build"; fi
+if [[ -n "$RAW_URING_BIN" ]]; then
+  start_server raw_uring "$RAW_URING_BIN"
+  start_server raw_uring_ms "$RAW_URING_BIN" --multishot
+else
+  SERVER_NOTE[raw_uring]="unavailable: did not build" SERVER_NOTE[raw_uring_ms]="unavailable: did not build"
+fi
 if [[ -n "$ASIO_BIN" ]]; then start_server asio "$ASIO_BIN"; else SERVER_NOTE[asio]="unavailable: Boost.Asio did not build"; fi
 if [[ -x "$PYTHON" ]] && "$PYTHON" -c 'import gevent' 2>/dev/null; then
   start_server gevent "$PYTHON" "$PEERS/gevent_echo.py"

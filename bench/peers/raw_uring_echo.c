@@ -1,11 +1,15 @@
 /* raw_uring_echo: the physical limit of the completion model, for bench/echo. One thread, one
- * io_uring with deferred task work (single issuer): a multishot accept on the listener, and per
- * connection one operation in flight at a time, a recv into the connection's buffer or the send of
- * what it received (resubmitted until all of it went). Everything a turn queues goes to the kernel
- * in the one io_uring_enter that waits for the next completions; no other system call is made per
- * message.
+ * io_uring with deferred task work (single issuer), a multishot accept on the listener. Everything a
+ * turn queues goes to the kernel in the one io_uring_enter that waits for the next completions; no
+ * other system call is made per message.
  *
- *   raw_uring_echo [--port N] [--seconds S]     (port 0: any free port; printed on stdout)
+ * Default: per connection one operation in flight at a time, a recv into the connection's buffer or
+ * the send of what it received (resubmitted until all of it went).
+ * --multishot: one multishot recv per connection stays armed and receives into buffers the kernel
+ * picks from a provided buffer ring; each buffer is sent back in order and then returned to the
+ * ring. No SQE per received message and no poll armed again per message: the kernel's best case.
+ *
+ *   raw_uring_echo [--port N] [--seconds S] [--multishot]   (port 0: any free port; printed)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -21,18 +25,28 @@
 #include <unistd.h>
 
 enum { kBufferSize = 64 * 1024, kEntries = 4096 };
+/* --multishot: the provided buffers, and how many received buffers a connection may hold. */
+enum { kRingBuffers = 4096, kRingBufferSize = 4096, kHeld = 64, kGroup = 0 };
 
 /* user_data: fd << 2 | kind */
 enum { kAccept = 0, kRecv = 1, kSend = 2 };
 
 struct conn {
-  char* buffer;
-  uint32_t len, off; /* the bytes being sent back: buffer[off, len) */
+  int open;
+  char* buffer;      /* single-shot: the connection's own buffer */
+  uint32_t len, off; /* single-shot: the bytes being sent back, buffer[off, len) */
+  /* multishot: received buffers not yet sent back, oldest first, and the bytes of the oldest sent */
+  uint16_t held_id[kHeld];
+  uint32_t held_len[kHeld];
+  unsigned head, tail, sent;
 };
 
 static struct io_uring ring;
 static struct conn* conns; /* by descriptor */
 static size_t conns_size;
+static int multishot;
+static struct io_uring_buf_ring* buffer_ring;
+static char* ring_buffers;
 
 static void die(const char* what, int err) {
   fprintf(stderr, "%s: %s\n", what, strerror(err));
@@ -60,6 +74,25 @@ static struct io_uring_sqe* sqe(void) {
   return s;
 }
 
+static void give_back(unsigned id) {
+  io_uring_buf_ring_add(buffer_ring, ring_buffers + (size_t)id * kRingBufferSize, kRingBufferSize,
+                        (unsigned short)id, io_uring_buf_ring_mask(kRingBuffers), 0);
+  io_uring_buf_ring_advance(buffer_ring, 1);
+}
+
+static void setup_buffer_ring(void) {
+  if (posix_memalign((void**)&buffer_ring, 4096, kRingBuffers * sizeof(struct io_uring_buf)) != 0)
+    die("posix_memalign", ENOMEM);
+  ring_buffers = malloc((size_t)kRingBuffers * kRingBufferSize);
+  if (!ring_buffers) die("malloc", ENOMEM);
+  io_uring_buf_ring_init(buffer_ring);
+  struct io_uring_buf_reg reg = {
+      .ring_addr = (unsigned long)buffer_ring, .ring_entries = kRingBuffers, .bgid = kGroup};
+  int rc = io_uring_register_buf_ring(&ring, &reg, 0);
+  if (rc < 0) die("io_uring_register_buf_ring", -rc);
+  for (unsigned id = 0; id < kRingBuffers; ++id) give_back(id);
+}
+
 static void queue_accept(int listen_fd) {
   struct io_uring_sqe* s = sqe();
   io_uring_prep_multishot_accept(s, listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -68,61 +101,111 @@ static void queue_accept(int listen_fd) {
 
 static void queue_recv(int fd, struct conn* c) {
   struct io_uring_sqe* s = sqe();
-  io_uring_prep_recv(s, fd, c->buffer, kBufferSize, 0);
+  if (multishot) {
+    io_uring_prep_recv_multishot(s, fd, NULL, 0, 0);
+    s->flags |= IOSQE_BUFFER_SELECT;
+    s->buf_group = kGroup;
+  } else {
+    io_uring_prep_recv(s, fd, c->buffer, kBufferSize, 0);
+  }
   io_uring_sqe_set_data64(s, (uint64_t)fd << 2 | kRecv);
 }
 
 static void queue_send(int fd, struct conn* c) {
   struct io_uring_sqe* s = sqe();
-  io_uring_prep_send(s, fd, c->buffer + c->off, c->len - c->off, MSG_NOSIGNAL);
+  if (multishot) {
+    unsigned i = c->head % kHeld;
+    io_uring_prep_send(s, fd, ring_buffers + (size_t)c->held_id[i] * kRingBufferSize + c->sent,
+                       c->held_len[i] - c->sent, MSG_NOSIGNAL);
+  } else {
+    io_uring_prep_send(s, fd, c->buffer + c->off, c->len - c->off, MSG_NOSIGNAL);
+  }
   io_uring_sqe_set_data64(s, (uint64_t)fd << 2 | kSend);
 }
 
+/* Closed once: in multishot mode a recv and a send may both report the end. Buffers still held go
+ * back to the ring. */
 static void drop(int fd, struct conn* c) {
+  if (!c->open) return;
+  c->open = 0;
+  for (; c->head != c->tail; ++c->head) give_back(c->held_id[c->head % kHeld]);
   free(c->buffer);
   c->buffer = NULL;
   close(fd);
 }
 
+static void on_accept(int listen_fd, int res, unsigned flags) {
+  if (!(flags & IORING_CQE_F_MORE)) queue_accept(listen_fd); /* the kernel ended the multishot */
+  if (res < 0) return;
+  int one = 1;
+  setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  struct conn* c = conn_of(res);
+  memset(c, 0, sizeof *c);
+  c->open = 1;
+  if (!multishot) {
+    c->buffer = malloc(kBufferSize);
+    if (!c->buffer) die("malloc", ENOMEM);
+  }
+  queue_recv(res, c);
+}
+
+static void on_recv(int fd, struct conn* c, int res, unsigned flags) {
+  if (res == -ENOBUFS && c->open) { /* every buffer is held: try again once some went back */
+    queue_recv(fd, c);
+    return;
+  }
+  if (res <= 0 || !c->open) {
+    if (res > 0) give_back(flags >> IORING_CQE_BUFFER_SHIFT);
+    drop(fd, c);
+    return;
+  }
+  if (!multishot) {
+    c->len = (uint32_t)res;
+    c->off = 0;
+    queue_send(fd, c);
+    return;
+  }
+  unsigned i = c->tail++ % kHeld;
+  c->held_id[i] = (uint16_t)(flags >> IORING_CQE_BUFFER_SHIFT);
+  c->held_len[i] = (uint32_t)res;
+  if (!(flags & IORING_CQE_F_MORE)) queue_recv(fd, c);
+  if (c->tail - c->head == 1) { /* nothing was being sent: start with this one */
+    c->sent = 0;
+    queue_send(fd, c);
+  }
+}
+
+static void on_send(int fd, struct conn* c, int res) {
+  if (res < 0 || !c->open) {
+    drop(fd, c);
+    return;
+  }
+  if (!multishot) {
+    c->off += (uint32_t)res;
+    if (c->off < c->len) {
+      queue_send(fd, c);
+    } else {
+      queue_recv(fd, c);
+    }
+    return;
+  }
+  c->sent += (uint32_t)res;
+  if (c->sent < c->held_len[c->head % kHeld]) {
+    queue_send(fd, c);
+    return;
+  }
+  give_back(c->held_id[c->head % kHeld]);
+  ++c->head;
+  c->sent = 0;
+  if (c->head != c->tail) queue_send(fd, c);
+}
+
 static void on_completion(int listen_fd, uint64_t data, int res, unsigned flags) {
   int fd = (int)(data >> 2);
   switch ((int)(data & 3)) {
-    case kAccept: {
-      if (!(flags & IORING_CQE_F_MORE)) queue_accept(listen_fd); /* the kernel ended the multishot */
-      if (res < 0) return;
-      int one = 1;
-      setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      struct conn* c = conn_of(res);
-      c->buffer = malloc(kBufferSize);
-      if (!c->buffer) die("malloc", ENOMEM);
-      queue_recv(res, c);
-      return;
-    }
-    case kRecv: {
-      struct conn* c = conn_of(fd);
-      if (res <= 0) {
-        drop(fd, c);
-        return;
-      }
-      c->len = (uint32_t)res;
-      c->off = 0;
-      queue_send(fd, c);
-      return;
-    }
-    case kSend: {
-      struct conn* c = conn_of(fd);
-      if (res < 0) {
-        drop(fd, c);
-        return;
-      }
-      c->off += (uint32_t)res;
-      if (c->off < c->len) {
-        queue_send(fd, c);
-      } else {
-        queue_recv(fd, c);
-      }
-      return;
-    }
+    case kAccept: on_accept(listen_fd, res, flags); return;
+    case kRecv: on_recv(fd, conn_of(fd), res, flags); return;
+    case kSend: on_send(fd, conn_of(fd), res); return;
   }
 }
 
@@ -142,28 +225,31 @@ static int listen_on(int port) {
   return fd;
 }
 
+static void usage(const char* program) {
+  fprintf(stderr, "usage: %s [--port N] [--seconds S] [--multishot]\n", program);
+  exit(2);
+}
+
 int main(int argc, char** argv) {
   int port = 8007;
   unsigned seconds = 0;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (strcmp(argv[i], "--port") == 0) {
-      port = atoi(argv[i + 1]);
-    } else if (strcmp(argv[i], "--seconds") == 0) {
-      seconds = (unsigned)atoi(argv[i + 1]);
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--multishot") == 0) {
+      multishot = 1;
+    } else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
+      port = atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
+      seconds = (unsigned)atoi(argv[++i]);
     } else {
-      fprintf(stderr, "usage: %s [--port N] [--seconds S]\n", argv[0]);
-      return 2;
+      usage(argv[0]);
     }
-  }
-  if (argc % 2 == 0) {
-    fprintf(stderr, "usage: %s [--port N] [--seconds S]\n", argv[0]);
-    return 2;
   }
   struct io_uring_params params = {0};
   params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE;
   params.cq_entries = 4 * kEntries;
   int rc = io_uring_queue_init_params(kEntries, &ring, &params);
   if (rc < 0) die("io_uring_queue_init_params", -rc);
+  if (multishot) setup_buffer_ring();
   int listen_fd = listen_on(port);
   if (seconds > 0) alarm(seconds); /* SIGALRM's default action ends the process */
   queue_accept(listen_fd);
