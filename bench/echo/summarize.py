@@ -4,9 +4,13 @@ bench/results/echo.md. Input lines: `<workload> <round> <server> key=value ...` 
 generator prints them (or `failed=1`)."""
 
 import argparse
+import os
 import statistics
 import sys
 from collections import defaultdict
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import benchlib  # noqa: E402  (bench/lib: the protocol's shared pieces)
 
 FERN = "fern"
 PEERS = ["raw_epoll", "raw_uring", "raw_uring_ms", "asio", "gevent", "asyncio"]
@@ -67,16 +71,19 @@ def values(rounds, key):
     return [float(r[key]) for r in rounds.values() if "bad" not in r and key in r and float(r[key]) > 0]
 
 
+def clean(fields, key):
+    """A round's figures as benchlib pairs them: None when the round went wrong or has no figure."""
+    if not fields or "bad" in fields or float(fields.get(key, 0)) <= 0:
+        return None
+    return {key: float(fields[key])}
+
+
 def ratio_median(a_rounds, b_rounds, key, invert=False):
     """Median over rounds of a/b (b/a with invert), using only rounds where both ran cleanly."""
-    ratios = []
-    for rnd, a in a_rounds.items():
-        b = b_rounds.get(rnd)
-        if not b or "bad" in a or "bad" in b:
-            continue
-        x, y = float(a.get(key, 0)), float(b.get(key, 0))
-        if x > 0 and y > 0:
-            ratios.append(y / x if invert else x / y)
+    rounds = sorted(set(a_rounds) | set(b_rounds))
+    a = [clean(a_rounds.get(r), key) for r in rounds]
+    b = [clean(b_rounds.get(r), key) for r in rounds]
+    ratios = benchlib.paired_ratios(a, b, key, invert)
     return statistics.median(ratios) if ratios else None
 
 

@@ -2,7 +2,12 @@
 of per-round ratios, the targets, RATIO lines on stdout and the markdown report."""
 import argparse
 import collections
+import os
 import statistics
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import benchlib  # noqa: E402  (bench/lib: the protocol's shared pieces)
 
 TARGETS = [  # (fern variant, peer, metric, minimum ratio, text)
     ("fern", "nginx", "rps", 1.0, "fern/epoll requests/s >= 1.0x nginx"),
@@ -81,9 +86,10 @@ def main():
             both = [r for r in data[w].get(f_name, {}) if r in data[w].get(peer, {})]
             if not both:
                 continue
-            f, p = data[w][f_name], data[w][peer]
-            ratios[(f_name, peer, "rps")] = statistics.median(f[r][0] / p[r][0] for r in both)
-            ratios[(f_name, peer, "cpu")] = statistics.median(p[r][1] / f[r][1] for r in both)
+            f = [{"rps": data[w][f_name][r][0], "cpu": data[w][f_name][r][1]} for r in both]
+            p = [{"rps": data[w][peer][r][0], "cpu": data[w][peer][r][1]} for r in both]
+            ratios[(f_name, peer, "rps")] = benchlib.median_ratio(f, p, "rps")
+            ratios[(f_name, peer, "cpu")] = benchlib.median_ratio(f, p, "cpu", invert=True)
         cells = []
         for f_name, peer in pairs:
             for metric in ["rps", "cpu"]:
