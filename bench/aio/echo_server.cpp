@@ -32,7 +32,7 @@ namespace {
 constexpr std::size_t kBufferSize = 64 * 1024;
 
 fern::aio::Task<void> serve(int fd) {
-  auto buffer = std::make_unique<char[]>(kBufferSize);
+  auto buffer = std::make_unique_for_overwrite<char[]>(kBufferSize);  // untouched until data arrives
   try {
     for (;;) {
       std::size_t n = co_await fern::aio::recv(fd, buffer.get(), kBufferSize);
