@@ -140,8 +140,7 @@ class UringEcho {
 
   void arm_send(Connection& c) {
     c.request.op = Op::send;
-    io_uring_prep_send(next_sqe(&c.request), c.fd, c.buffer.get() + c.sent, c.pending - c.sent,
-                       MSG_NOSIGNAL);
+    io_uring_prep_send(next_sqe(&c.request), c.fd, c.buffer.get() + c.sent, c.pending - c.sent, MSG_NOSIGNAL);
   }
 
   void handle_completions() {
