@@ -34,8 +34,10 @@ Socket create_connection(std::string_view host, std::uint16_t port, Duration tim
     last = ec;
     last_address = address.to_string();
   }
-  throw std::system_error(last, "fern: connect to " + std::string(host) + ":" + std::to_string(port) +
-                                    (last_address.empty() ? "" : " (" + last_address + ")"));
+  // The address tried is worth naming only when the host was a name (a literal IP says it already).
+  std::string target = std::string(host) + ":" + std::to_string(port);
+  if (!last_address.empty() && last_address != target) target += " (" + last_address + ")";
+  throw std::system_error(last, "fern: connect to " + target);
 }
 
 }  // namespace fern::net

@@ -6,6 +6,7 @@
 
 #include "connection_core.hpp"
 #include "fern/base/error.hpp"
+#include "fern/base/error_context.hpp"
 #include "fern/clients/amqp/proto/frame_writer.hpp"
 #include "fern/net/address.hpp"
 #include "fern/net/create_connection.hpp"
@@ -43,7 +44,8 @@ void ConnectionCore::open() {
   } catch (const std::system_error& e) {
     if (transport_) transport_->close();
     if (dynamic_cast<const ConnectionError*>(&e)) throw;
-    throw std::system_error(e.code(), describe() + ": cannot open the connection (" + e.what() + ")");
+    throw with_context(e, describe() + ": cannot open the connection",
+                       "fern: connect to " + options_.endpoint());
   }
   opened_ = true;
   last_sent_ = Clock::now();

@@ -5,6 +5,7 @@
 
 #include "connection_core.hpp"
 #include "fern/base/error.hpp"
+#include "fern/base/error_context.hpp"
 #include "fern/clients/redis/reply_error.hpp"
 #include "fern/greenlet/greenlet.hpp"
 #include "fern/net/address.hpp"
@@ -74,7 +75,8 @@ net::Socket open_socket(const Options& options) {
   try {
     return connect_socket(options);
   } catch (const std::system_error& e) {
-    throw std::system_error(e.code(), "redis " + options.endpoint() + ": cannot connect (" + e.what() + ")");
+    throw with_context(e, "redis " + options.endpoint() + ": cannot connect",
+                       "fern: connect to " + options.endpoint());
   }
 }
 
@@ -128,7 +130,7 @@ void run_handshake(net::Socket& socket, ReplyParser& parser, const Options& opti
     }
   } catch (const std::system_error& e) {
     if (e.code().category() == redis_category() || e.code() == fern::Errc::unexpected_eof) throw;
-    throw std::system_error(e.code(), std::string(e.what()) + context);
+    throw std::system_error(e.code(), what_without_code(e) + context);
   }
   socket.set_timeout(kForever);
 }

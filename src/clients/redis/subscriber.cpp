@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "fern/base/error.hpp"
+#include "fern/base/error_context.hpp"
 #include "fern/clients/redis/reply_error.hpp"
 #include "setup.hpp"
 
@@ -101,8 +102,7 @@ void Subscriber::send_change(std::string_view verb, const std::vector<std::strin
   try {
     socket_.send_all(out);
   } catch (const std::system_error& e) {
-    lose(std::system_error(e.code(), "redis " + options_.endpoint() + ": connection lost sending " +
-                                         std::string(verb) + " (" + e.what() + ")"));
+    lose(with_context(e, "redis " + options_.endpoint() + ": connection lost sending " + std::string(verb)));
   }
 }
 

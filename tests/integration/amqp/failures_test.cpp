@@ -305,5 +305,15 @@ TEST(AmqpFailures, GarbageDuringTheHandshakeFailsTheConstructor) {
   EXPECT_NE(std::string(e.what()).find("protocol header"), std::string::npos) << e.what();
 }
 
+// Nothing listens: the error names the endpoint once and the kernel's reason once, at the end.
+TEST(AmqpFailures, ARefusedConnectSaysWhyOnce) {
+  const auto port = static_cast<std::uint16_t>(fern_test::free_port());
+  const std::system_error e = error_from([&] { Connection conn(options_for(port)); });
+  EXPECT_EQ(e.code(), std::errc::connection_refused) << e.what();
+  const std::string what = e.what();
+  const std::string refused = e.code().message();
+  EXPECT_EQ(what, "amqp 127.0.0.1:" + std::to_string(port) + ": cannot open the connection: " + refused);
+}
+
 }  // namespace
 }  // namespace fern_amqp_test

@@ -119,6 +119,10 @@ TEST(FailuresTest, RefusedConnectFailsFastThenBacksOff) {
   std::string first = error_of([&] { client.ping(); });
   EXPECT_NE(first.find("cannot connect"), std::string::npos) << first;
   EXPECT_NE(first.find(std::to_string(port)), std::string::npos) << first;
+  // Each fact once: the address, and the kernel's reason at the end.
+  const std::string refused = std::error_code(ECONNREFUSED, std::system_category()).message();
+  EXPECT_EQ(first.find(refused), first.rfind(refused)) << first;
+  EXPECT_EQ(first.find(std::to_string(port)), first.rfind(std::to_string(port))) << first;
   // The second attempt waits for the backoff first: a short timeout ends the wait.
   std::string second = error_of([&] { client.with_timeout(20ms).ping(); });
   EXPECT_NE(second.find("no reply within"), std::string::npos) << second;
