@@ -156,15 +156,23 @@ void StreamServer::handle_accept_error(const std::error_code& ec) {
 }
 
 void StreamServer::run_handler(Socket connection, const Address& peer) {
+  auto log_failure = [&] {
+    log("fern: StreamServer " + bound_.to_string() + ": handler for " + peer.to_string() +
+        " failed: " + describe_exception(std::current_exception()));
+  };
   try {
     std::optional<Timeout> limit;
     if (options_.handler_timeout != kForever) limit.emplace(options_.handler_timeout);
     handler_(std::move(connection), peer);
   } catch (const GreenletExit&) {
     throw;  // killed (stop): ends quietly
+  } catch (const std::system_error& e) {
+    // A client that reset the connection, or left while its reply was being written, ended it:
+    // nothing failed here, and a busy server would log that all day.
+    if (e.code() == std::errc::connection_reset || e.code() == std::errc::broken_pipe) return;
+    log_failure();
   } catch (...) {
-    log("fern: StreamServer " + bound_.to_string() + ": handler for " + peer.to_string() +
-        " failed: " + describe_exception(std::current_exception()));
+    log_failure();
   }
 }
 

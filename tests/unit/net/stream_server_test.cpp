@@ -104,6 +104,32 @@ TEST(StreamServer, AFailingHandlerIsLoggedAndTheServerGoesOn) {
   server.close();
 }
 
+// A client that resets its connection while the handler reads is an ordinary end, not a failure.
+TEST(StreamServer, APeerResetIsNotLoggedAsAFailure) {
+  LogLines log;
+  StreamServerOptions options;
+  options.log = log.sink();
+  Event reading;
+  StreamServer server(
+      Address::ipv4_loopback(0),
+      [&](Socket c, const Address&) {
+        c.set_timeout(10s);
+        reading.set();
+        c.recv(16);  // throws: the peer reset the connection
+        c.recv(16);
+      },
+      options);
+  server.start();
+  {
+    Socket client = connect_to(server);
+    reading.wait();
+    linger hard{1, 0};  // close with a reset (RST) instead of a FIN
+    ::setsockopt(client.fd(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+  }
+  server.stop(10s);  // waits for the handler to end
+  EXPECT_TRUE(log.lines.empty()) << log.lines.front();
+}
+
 TEST(StreamServer, MaxConnectionsHoldsBackTheNextClient) {
   Event release;
   std::size_t running = 0, most = 0;
