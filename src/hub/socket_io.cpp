@@ -113,68 +113,52 @@ bool bad_fd(int fd, std::error_code& ec) noexcept {
   return true;
 }
 
+// An operation on `fd` of `kind`, its other fields for the caller to fill.
+IoOp operation(IoOp::Kind kind, int fd, int flags) noexcept {
+  IoOp op;
+  op.kind = kind;
+  op.fd = fd;
+  op.flags = flags;
+  return op;
+}
+
+// Every call but connect: `op` on the completion driver, else `call` in the readiness loop, waiting
+// in the direction the operation's kind implies.
+template <class Call>
+ssize_t run(IoOp& op, Duration timeout, std::error_code& ec, Call call) {
+  ec.clear();
+  if (bad_fd(op.fd, ec)) return -1;
+  if (Driver* driver = completion_driver()) return perform(*driver, op, timeout, ec);
+  return retry_until_ready(op.fd, events_of(op.kind), timeout, ec, call);
+}
+
 }  // namespace
 
 ssize_t recv(int fd, void* data, std::size_t size, int flags, Duration timeout, std::error_code& ec) {
-  ec.clear();
-  if (bad_fd(fd, ec)) return -1;
-  if (Driver* driver = completion_driver()) {
-    IoOp op;
-    op.kind = IoOp::Kind::recv;
-    op.fd = fd;
-    op.data = data;
-    op.size = size;
-    op.flags = flags;
-    return perform(*driver, op, timeout, ec);
-  }
-  return retry_until_ready(fd, io_events::readable, timeout, ec,
-                           [&] { return ::recv(fd, data, size, flags); });
+  IoOp op = operation(IoOp::Kind::recv, fd, flags);
+  op.data = data;
+  op.size = size;
+  return run(op, timeout, ec, [&] { return ::recv(fd, data, size, flags); });
 }
 
 ssize_t send(int fd, const void* data, std::size_t size, int flags, Duration timeout, std::error_code& ec) {
-  ec.clear();
-  if (bad_fd(fd, ec)) return -1;
-  if (Driver* driver = completion_driver()) {
-    IoOp op;
-    op.kind = IoOp::Kind::send;
-    op.fd = fd;
-    op.data = const_cast<void*>(data);  // only read from: io_uring_prep_send takes a const buffer
-    op.size = size;
-    op.flags = flags;
-    return perform(*driver, op, timeout, ec);
-  }
-  return retry_until_ready(fd, io_events::writable, timeout, ec,
-                           [&] { return ::send(fd, data, size, flags); });
+  IoOp op = operation(IoOp::Kind::send, fd, flags);
+  op.data = const_cast<void*>(data);  // only read from: io_uring_prep_send takes a const buffer
+  op.size = size;
+  return run(op, timeout, ec, [&] { return ::send(fd, data, size, flags); });
 }
 
 ssize_t sendmsg(int fd, const msghdr* message, int flags, Duration timeout, std::error_code& ec) {
-  ec.clear();
-  if (bad_fd(fd, ec)) return -1;
-  if (Driver* driver = completion_driver()) {
-    IoOp op;
-    op.kind = IoOp::Kind::sendmsg;
-    op.fd = fd;
-    op.message = const_cast<msghdr*>(message);  // only read from
-    op.flags = flags;
-    return perform(*driver, op, timeout, ec);
-  }
-  return retry_until_ready(fd, io_events::writable, timeout, ec,
-                           [&] { return ::sendmsg(fd, message, flags); });
+  IoOp op = operation(IoOp::Kind::sendmsg, fd, flags);
+  op.message = const_cast<msghdr*>(message);  // only read from
+  return run(op, timeout, ec, [&] { return ::sendmsg(fd, message, flags); });
 }
 
 ssize_t recvmsg(int fd, msghdr* message, int flags, Duration timeout, std::error_code& ec) {
-  ec.clear();
-  if (bad_fd(fd, ec)) return -1;
-  if (Driver* driver = completion_driver()) {
-    IoOp op;
-    op.kind = IoOp::Kind::recvmsg;
-    op.fd = fd;
-    op.message = message;
-    op.flags = flags;
-    return perform(*driver, op, timeout, ec);
-  }
+  IoOp op = operation(IoOp::Kind::recvmsg, fd, flags);
+  op.message = message;
   socklen_t capacity = message->msg_namelen;
-  return retry_until_ready(fd, io_events::readable, timeout, ec, [&] {
+  return run(op, timeout, ec, [&] {
     message->msg_namelen = capacity;
     return ::recvmsg(fd, message, flags);
   });
@@ -206,19 +190,11 @@ ssize_t recvfrom(int fd, void* data, std::size_t size, int flags, sockaddr* addr
 
 int accept(int fd, sockaddr* address, socklen_t* address_size, int flags, Duration timeout,
            std::error_code& ec) {
-  ec.clear();
-  if (bad_fd(fd, ec)) return -1;
-  if (Driver* driver = completion_driver()) {
-    IoOp op;
-    op.kind = IoOp::Kind::accept;
-    op.fd = fd;
-    op.address = address;
-    op.address_size = address_size;
-    op.flags = flags;
-    return static_cast<int>(perform(*driver, op, timeout, ec));
-  }
+  IoOp op = operation(IoOp::Kind::accept, fd, flags);
+  op.address = address;
+  op.address_size = address_size;
   socklen_t capacity = address_size ? *address_size : 0;
-  return static_cast<int>(retry_until_ready(fd, io_events::readable, timeout, ec, [&] {
+  return static_cast<int>(run(op, timeout, ec, [&] {
     if (address_size) *address_size = capacity;
     return static_cast<ssize_t>(::accept4(fd, address, address_size, flags));
   }));
@@ -228,9 +204,7 @@ void connect(int fd, const sockaddr* address, socklen_t length, Duration timeout
   ec.clear();
   if (bad_fd(fd, ec)) return;
   if (Driver* driver = completion_driver()) {
-    IoOp op;
-    op.kind = IoOp::Kind::connect;
-    op.fd = fd;
+    IoOp op = operation(IoOp::Kind::connect, fd, 0);
     op.address = const_cast<sockaddr*>(address);  // only read from
     op.address_length = length;
     perform(*driver, op, timeout, ec);
