@@ -188,7 +188,16 @@ void sample_block(Watched& w, bool with_signal) {
     w.sent_for = running;
     return;
   }
-  if (w.reported || running != w.sent_for || now - w.sent_at < threshold) return;
+  if (running != w.sent_for) {
+    // Another greenlet runs while the probe waits: the hub switched to it straight from its ready
+    // queue, without reading its inbox. The clock restarts for the one now running; the probe stays
+    // outstanding, so a greenlet that then blocks is still caught.
+    w.reported = false;
+    w.sent_at = now;
+    w.sent_for = running;
+    return;
+  }
+  if (w.reported || now - w.sent_at < threshold) return;
   if (running == w.main_greenlet && w.live_greenlets->load(std::memory_order_relaxed) == 0) return;
   w.reported = true;
   report_block(w, now - w.sent_at, with_signal);

@@ -39,7 +39,7 @@ struct BlockReport {
   std::string greenlet;               // its name ("main" for the main greenlet; may be empty)
   std::string spawned_at;             // "file:line in function", when spawned
   long thread_id = 0;                 // the held thread (gettid)
-  std::chrono::milliseconds held{0};  // how long the hub had not run when this was reported
+  std::chrono::milliseconds held{0};  // how long the reported greenlet had held the hub, at least
   std::vector<std::string> stack;     // the held thread's native stack, innermost frame first
 };
 

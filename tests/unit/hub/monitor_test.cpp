@@ -104,6 +104,19 @@ TEST_F(Monitor, ABlockingLibcCallWithoutTheHookIsReported) {
   EXPECT_FALSE(got[0].stack.empty());
 }
 
+TEST_F(Monitor, AGreenletThatHoldsRightAfterAnotherIsReported) {
+  // Main works for less than the threshold, long enough for the monitor to probe the hub, then
+  // parks; the hub switches straight to the spinner from its ready queue without reading the probe.
+  // The block is the spinner's, and it is reported however the looks fall.
+  start_monitor({.max_blocking_time = 50ms});
+  auto g = spawn_with({.name = "next-in-line"}, [] { fern_monitor_test_spin(400ms); });
+  fern_monitor_test_spin(30ms);
+  g.get();
+  std::vector<BlockReport> got = blocks();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].greenlet, "next-in-line");
+}
+
 TEST_F(Monitor, AGreenletThatYieldsIsNotReported) {
   start_monitor({.max_blocking_time = 2s});
   spawn_with({.name = "polite"}, [] {
