@@ -8,6 +8,7 @@
 
 #include "client_connection.hpp"
 #include "fern/base/error.hpp"
+#include "fern/base/outcome.hpp"
 #include "fern/http/serializer.hpp"
 #include "fern/net/create_connection.hpp"
 #include "fern/net/tls_stream.hpp"
@@ -74,6 +75,13 @@ struct Client::Attempt {
   [[noreturn]] void fail(std::error_code ec, std::string_view what) const {
     throw std::system_error(ec, label() + ": " + std::string(what));
   }
+  // The request failed on its connection: not applied when not one byte of it was written (the
+  // server cannot have seen it), unknown otherwise (it may have reached the server and been acted on).
+  [[noreturn]] void fail_request(const detail::ClientConnection& c, std::error_code ec,
+                                 std::string_view what) const {
+    throw OperationError(ec, label() + ": " + std::string(what),
+                         c.sent == 0 ? Outcome::not_applied : Outcome::unknown);
+  }
 };
 
 Client::Client(ClientOptions options)
@@ -114,7 +122,7 @@ std::unique_ptr<detail::ClientConnection> Client::try_exchange(Attempt& a, bool 
   std::unique_ptr<detail::ClientConnection> c = allow_reuse ? pool_->take(a.origin, Clock::now()) : nullptr;
   if (c && !is_idempotent(a.method) && c->unusable_when_idle()) c.reset();
   const bool reused = c != nullptr;
-  if (!c) c = connect(a.url, a.deadline);
+  if (!c) c = connect_for(a);
 
   a.collect_fields(options_, c->fields);
   std::string_view body = a.with_body ? std::string_view(a.request.body) : std::string_view();
@@ -135,6 +143,7 @@ std::unique_ptr<detail::ClientConnection> Client::try_exchange(Attempt& a, bool 
   }
   c->parser.request_sent(a.method);
   c->received = 0;
+  c->sent = 0;
 
   std::error_code ec;
   c->write_all(c->out, a.deadline, ec);
@@ -157,7 +166,7 @@ std::unique_ptr<detail::ClientConnection> Client::try_exchange(Attempt& a, bool 
       if (c->parser.error_kind() == ParseError::unexpected_eof && c->received == 0) {
         ec = make_error_code(Errc::unexpected_eof);
       } else {
-        a.fail(c->parser.error(), "malformed response");
+        a.fail_request(*c, c->parser.error(), "malformed response");
       }
     }
   }
@@ -165,9 +174,19 @@ std::unique_ptr<detail::ClientConnection> Client::try_exchange(Attempt& a, bool 
     retry = true;
     return nullptr;
   }
-  if (ec == Errc::timed_out) a.fail(ec, "timed out");
-  if (ec == Errc::unexpected_eof) a.fail(ec, "the server closed the connection before responding");
-  a.fail(ec, "connection failed");
+  if (ec == Errc::timed_out) a.fail_request(*c, ec, "timed out");
+  if (ec == Errc::unexpected_eof)
+    a.fail_request(*c, ec, "the server closed the connection before responding");
+  a.fail_request(*c, ec, "connection failed");
+}
+
+// A request whose connection cannot be made was not sent at all.
+std::unique_ptr<detail::ClientConnection> Client::connect_for(const Attempt& a) {
+  try {
+    return connect(a.url, a.deadline);
+  } catch (const std::system_error& e) {
+    throw OperationError(e, Outcome::not_applied);
+  }
 }
 
 std::unique_ptr<detail::ClientConnection> Client::exchange(Attempt& a) {

@@ -1,12 +1,10 @@
 // The HTTP client's connections and connection pool (see client_connection.hpp).
 #include "client_connection.hpp"
 
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <utility>
 
 #include "fern/base/error.hpp"
+#include "fern/net/idle_probe.hpp"
 
 namespace fern::http::detail {
 namespace {
@@ -49,16 +47,14 @@ void ClientConnection::write_all(std::string_view data, TimePoint deadline, std:
     transport->set_timeout(time_left(deadline));
     std::size_t n = transport->write_some(data.data(), data.size(), ec);
     if (ec) return;
+    sent += n;
     data.remove_prefix(n);
   }
 }
 
 bool ClientConnection::unusable_when_idle() const noexcept {
   if (tls || fd < 0) return false;
-  char byte;
-  ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
-  return true;  // closed (0) or unsolicited bytes
+  return net::probe_idle(fd) != net::IdleState::quiet;  // closed, or bytes nobody asked for
 }
 
 void ConnectionPool::expire(Idle& idle, TimePoint now) {

@@ -44,7 +44,9 @@ struct ClientConnection {
   ResponseParser parser;
   TimePoint idle_since{};
   std::uint64_t received = 0;  // bytes received since the current request was sent
-  std::string out;             // the request being sent
+  // Bytes of the current request the transport took: zero proves the server never saw it.
+  std::uint64_t sent = 0;
+  std::string out;  // the request being sent
   std::vector<HeaderField> fields;
 };
 

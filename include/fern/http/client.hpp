@@ -32,6 +32,11 @@
 //
 // https needs a TLS context (ClientOptions::tls, by default the system's trust store, made on first
 // use). Errors are std::system_error throughout; URLs are checked by parse_url (invalid_argument).
+// A request that fails before its response head arrives (connect failed, write failed, connection
+// lost, timed out, malformed head) throws fern::OperationError (fern/base/outcome.hpp), same code
+// and message: Outcome::not_applied when not one byte of the request was written, so the server
+// cannot have seen it; Outcome::unknown once any byte was. A failure reading the body comes after
+// the server answered and stays a plain std::system_error.
 #pragma once
 
 #include <chrono>
@@ -154,6 +159,7 @@ class Client {
   std::unique_ptr<detail::ClientConnection> exchange(Attempt& attempt);
   std::unique_ptr<detail::ClientConnection> try_exchange(Attempt& attempt, bool allow_reuse, bool& retry);
   std::unique_ptr<detail::ClientConnection> connect(const Url& url, TimePoint deadline);
+  std::unique_ptr<detail::ClientConnection> connect_for(const Attempt& attempt);
   void release(std::unique_ptr<detail::ClientConnection> connection);
   const net::TlsContext& tls_context();
 

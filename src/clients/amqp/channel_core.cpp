@@ -10,6 +10,22 @@
 namespace fern::amqp::detail {
 namespace {
 
+// Settled sequence numbers are kept as ranges: a lost connection settles long runs at once.
+void add_to(std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges, std::uint64_t seq) {
+  if (!ranges.empty() && ranges.back().second + 1 == seq) {
+    ranges.back().second = seq;
+  } else {
+    ranges.emplace_back(seq, seq);
+  }
+}
+
+bool contains(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges,
+              std::uint64_t seq) noexcept {
+  for (const auto& [first, last] : ranges)
+    if (seq >= first && seq <= last) return true;
+  return false;
+}
+
 std::exception_ptr fern_error(Errc code, const std::string& what) {
   return std::make_exception_ptr(std::system_error(make_error_code(code), what));
 }
@@ -144,12 +160,14 @@ Confirm ChannelCore::publish(std::string_view exchange, std::string_view routing
   throw_if_closed();
   connection_->wait_publishable();
   throw_if_closed();
+  const std::uint64_t start = connection_->output_position();
   append_publish(connection_->output(), id_, exchange, routing_key, mandatory, properties, body,
                  connection_->tuning().frame_max);
   connection_->flush_soon();
   if (!confirm_mode_) return Confirm{};
   const std::uint64_t seq = next_seq_++;
   states_.push_back(ConfirmStatus::pending);
+  starts_.push_back(start);
   return Confirm(shared_from_this(), seq);
 }
 
@@ -341,17 +359,24 @@ void ChannelCore::close(bool wait) {
                        connection_->describe() + ": channel " + std::to_string(id_) + " was closed"));
 }
 
-void ChannelCore::fail(std::exception_ptr error, bool /*by_connection*/) noexcept {
+void ChannelCore::fail(std::exception_ptr error, bool by_connection) noexcept {
   if (error_) return;
   error_ = std::move(error);
   incoming_.reset();
   if (rpc_) rpc_->waiter->wake();
   rpc_turns_.notify_all();
-  // Publishes still unconfirmed may or may not have been enqueued.
-  for (ConfirmStatus& s : states_) {
-    if (s != ConfirmStatus::pending) continue;
-    s = ConfirmStatus::unknown;
-    ++tally_.unknown;
+  // Publishes still unconfirmed may or may not have been enqueued, unless the connection died with
+  // all their frames still in its buffer. A channel closed on its own keeps the connection, which
+  // would still send those frames, so there they are unknown too.
+  for (std::size_t i = 0; i < states_.size(); ++i) {
+    if (states_[i] != ConfirmStatus::pending) continue;
+    if (by_connection && !connection_->sent_past(starts_[i])) {
+      states_[i] = ConfirmStatus::not_sent;
+      ++tally_.not_sent;
+    } else {
+      states_[i] = ConfirmStatus::unknown;
+      ++tally_.unknown;
+    }
   }
   settle_front();
   confirm_waiters_.notify_all();
@@ -391,14 +416,10 @@ void ChannelCore::resolve(std::uint64_t tag, bool multiple, ConfirmStatus status
 void ChannelCore::settle_front() noexcept {
   while (!states_.empty() && states_.front() != ConfirmStatus::pending) {
     if (states_.front() == ConfirmStatus::nacked) nacked_.insert(base_seq_);
-    if (states_.front() == ConfirmStatus::unknown) {
-      if (!unknown_.empty() && unknown_.back().second + 1 == base_seq_) {
-        unknown_.back().second = base_seq_;
-      } else {
-        unknown_.emplace_back(base_seq_, base_seq_);
-      }
-    }
+    if (states_.front() == ConfirmStatus::unknown) add_to(unknown_, base_seq_);
+    if (states_.front() == ConfirmStatus::not_sent) add_to(not_sent_, base_seq_);
     states_.pop_front();
+    starts_.pop_front();
     ++base_seq_;
   }
 }
@@ -407,8 +428,8 @@ ConfirmStatus ChannelCore::confirm_status(std::uint64_t seq) const noexcept {
   if (!confirm_mode_ || seq == 0 || seq >= next_seq_) return ConfirmStatus::not_tracked;
   if (seq >= base_seq_) return states_[seq - base_seq_];
   if (nacked_.count(seq)) return ConfirmStatus::nacked;
-  for (const auto& [first, last] : unknown_)
-    if (seq >= first && seq <= last) return ConfirmStatus::unknown;
+  if (contains(unknown_, seq)) return ConfirmStatus::unknown;
+  if (contains(not_sent_, seq)) return ConfirmStatus::not_sent;
   return ConfirmStatus::confirmed;
 }
 

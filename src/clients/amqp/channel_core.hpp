@@ -67,7 +67,8 @@ class ChannelCore : public std::enable_shared_from_this<ChannelCore> {
   // Called by the reader for each frame on this channel; never parks.
   void on_frame(const Frame& frame);
   // The channel ends with `error` (its own close, the broker's channel.close, the connection's
-  // failure): every waiter wakes with it, pending confirms become unknown, consumers end.
+  // failure): every waiter wakes with it, pending confirms become unknown (or not_sent, when the
+  // connection failed before any of their frames left its output buffer), consumers end.
   void fail(std::exception_ptr error, bool by_connection) noexcept;
   // channel.close from us; waits for close-ok when `wait`.
   void close(bool wait);
@@ -128,8 +129,11 @@ class ChannelCore : public std::enable_shared_from_this<ChannelCore> {
   std::uint64_t base_seq_ = 1;
   std::uint64_t next_seq_ = 1;
   std::deque<ConfirmStatus> states_;
+  std::deque<std::uint64_t> starts_;  // parallel to states_: where each publish's frames start
   std::set<std::uint64_t> nacked_;
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> unknown_;  // [first, last] ranges
+  using Ranges = std::vector<std::pair<std::uint64_t, std::uint64_t>>;  // [first, last] ranges
+  Ranges unknown_;
+  Ranges not_sent_;
   ConfirmTally tally_;
   WaitQueue confirm_waiters_;
 

@@ -153,6 +153,7 @@ void ConnectionCore::run_writer() {
       }
       continue;
     }
+    moved_ += out_.size();
     sending_.swap(out_);
     write_all(sending_);
     sending_.clear();
@@ -174,6 +175,7 @@ void ConnectionCore::write_all(const std::string& bytes) {
       return;
     }
     done += n;
+    sent_ += n;
   }
 }
 

@@ -45,6 +45,11 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   std::string& output();
   // Wakes the writer after frames were appended.
   void flush_soon() noexcept;
+  // Where the next byte appended to output() will sit in the connection's output stream, and
+  // whether the kernel has taken any byte at or past `position`: a publish whose frames start at a
+  // position the kernel never reached was not sent.
+  std::uint64_t output_position() const noexcept { return moved_ + out_.size(); }
+  bool sent_past(std::uint64_t position) const noexcept { return sent_ > position; }
   // Parks a publisher while the broker blocks publishing or the output is over its bound.
   void wait_publishable();
 
@@ -87,8 +92,10 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   Tuning tuning_;
   FieldTable server_properties_;
 
-  std::string out_;      // frames queued by callers
-  std::string sending_;  // frames the writer is sending
+  std::string out_;          // frames queued by callers
+  std::string sending_;      // frames the writer is sending
+  std::uint64_t moved_ = 0;  // bytes moved from out_ to sending_ so far
+  std::uint64_t sent_ = 0;   // bytes the transport took so far
   Waiter* writer_waiter_ = nullptr;
   TimePoint last_sent_{};
   WaitQueue publish_gate_;  // publishers parked while blocked or over the output bound

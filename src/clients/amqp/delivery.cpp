@@ -27,6 +27,7 @@ const char* to_string(ConfirmStatus status) noexcept {
     case ConfirmStatus::confirmed: return "confirmed";
     case ConfirmStatus::nacked: return "nacked";
     case ConfirmStatus::unknown: return "unknown";
+    case ConfirmStatus::not_sent: return "not_sent";
   }
   return "?";
 }

@@ -38,7 +38,7 @@ Connection::Connection(Options options) : session_(std::make_unique<Session>(std
 
 Connection::~Connection() = default;
 
-void Connection::connect() { Session::Call call(*session_); }
+void Connection::connect() { Session::Call call(*session_, false); }
 
 bool Connection::connected() const noexcept { return session_->usable(); }
 

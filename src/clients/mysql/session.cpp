@@ -11,6 +11,7 @@
 #include "fern/hub/io_wait.hpp"
 #include "fern/hub/waiter.hpp"
 #include "fern/net/address.hpp"
+#include "fern/net/idle_probe.hpp"
 #include "fern/net/resolver.hpp"
 #include "statement.hpp"
 
@@ -52,7 +53,7 @@ Session::Session(Options options) : options_(std::move(options)) {}
 
 Session::~Session() { close_now(); }
 
-Session::Call::Call(Session& s) : s_(s) {
+Session::Call::Call(Session& s, bool sends) : s_(s) {
   if (s.busy_ || s.cursor_open_)
     throw_error(Errc::invalid_argument, "fern::mysql: connection in use (another call or an open Cursor)");
   if (s.tx_lost_)
@@ -61,11 +62,27 @@ Session::Call::Call(Session& s) : s_(s) {
                 "08S01", Outcome::not_applied);
   s.busy_ = true;
   try {
+    if (s.usable() && s.closed_while_idle()) {
+      if (sends) s.fail_before_sending();
+      s.mark_lost();
+    }
     if (!s.usable()) s.open();
   } catch (...) {
     s.busy_ = false;
     throw;
   }
+}
+
+bool Session::closed_while_idle() const noexcept {
+  const int fd = static_cast<int>(mysql_get_socket(m_));
+  return fd >= 0 && net::probe_idle(fd) == net::IdleState::closed;
+}
+
+// Connector/C would write the call into the dead socket and report CR_SERVER_GONE_ERROR or
+// CR_SERVER_LOST, which cannot tell whether the bytes got through; found now, nothing was sent.
+void Session::fail_before_sending() {
+  raise(CR_SERVER_GONE_ERROR, "Server has gone away (found closed before the call was sent)", "HY000",
+        Outcome::not_applied);
 }
 
 void Session::open() {
@@ -219,7 +236,9 @@ void Session::fail_stmt(MYSQL_STMT* stmt, Outcome if_lost) {
   raise(mysql_stmt_errno(stmt), mysql_stmt_error(stmt), mysql_stmt_sqlstate(stmt), if_lost);
 }
 
-// Client errors (2000-2999) that lose the connection leave the outcome to the caller's `if_lost`;
+// Client errors (2000-2999) that lose the connection leave the outcome to the caller's `if_lost`
+// (Connector/C's CR_SERVER_GONE_ERROR may follow a partial write, so it proves nothing by itself;
+// a connection known dead before sending is caught first, by fail_before_sending);
 // a server error means the statement was refused.
 void Session::raise(unsigned code, const std::string& message, const std::string& sqlstate, Outcome if_lost) {
   const bool client = code >= 2000 && code < 3000;

@@ -53,7 +53,9 @@ class Session {
   // connect (or reconnect after a loss) before the call.
   class Call {
    public:
-    explicit Call(Session& s);
+    // `sends`: the call writes to the server (every call but connect()); on a connection the server
+    // ended while it sat idle such a call fails as not applied, where connect() just reconnects.
+    explicit Call(Session& s, bool sends = true);
     Call(const Call&) = delete;
     Call& operator=(const Call&) = delete;
     ~Call() { s_.busy_ = false; }
@@ -65,6 +67,11 @@ class Session {
   void open();                // connects; throws Error (Outcome::not_applied)
   void close_now() noexcept;  // no parking: COM_QUIT when healthy, then frees the handle
   bool usable() const noexcept { return m_ != nullptr && !lost_; }
+  // True when the server closed or reset the idle connection: a call would be written into a dead
+  // socket. One recv(MSG_PEEK) per call buys a precise not_applied for that case.
+  bool closed_while_idle() const noexcept;
+  // Marks the session lost and throws CR_SERVER_GONE_ERROR with Outcome::not_applied.
+  [[noreturn]] void fail_before_sending();
   MYSQL* handle() const noexcept { return m_; }
 
   // Throws the handle's (or the statement's) current error. Marks the session lost when the error

@@ -69,6 +69,7 @@ Session::~Session() {
   if (!client_) return;
   // A WATCH left behind or replies still due would leak into the next borrower's calls.
   const bool reusable = !watching_ && connection_.pending() == 0;
+  connection_.set_stateful(false);
   client_->give_back(std::move(connection_), reusable);
 }
 

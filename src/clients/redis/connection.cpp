@@ -9,14 +9,17 @@
 
 #include "connection_core.hpp"
 #include "fern/base/error.hpp"
+#include "fern/base/outcome.hpp"
 #include "fern/clients/redis/reply_error.hpp"
 #include "fern/greenlet/greenlet.hpp"
 #include "fern/hub/driver.hpp"
 #include "fern/hub/fd_watch.hpp"
 #include "fern/hub/hub.hpp"
 #include "fern/hub/spawn.hpp"
+#include "fern/hub/timeout.hpp"
 #include "fern/net/address.hpp"
 #include "fern/net/create_connection.hpp"
+#include "fern/net/idle_probe.hpp"
 
 namespace fern::redis {
 namespace detail {
@@ -25,9 +28,9 @@ namespace {
 // Each receive asks for at least this much room: a batch of replies usually arrives in one recv.
 constexpr std::size_t kReceiveSize = 64 * 1024;
 
-std::system_error closed_error(const Options& options) {
-  return std::system_error(make_error_code(fern::Errc::closed),
-                           "redis " + options.endpoint() + ": the connection was closed");
+OperationError closed_error(const Options& options) {
+  return OperationError(make_error_code(fern::Errc::closed),
+                        "redis " + options.endpoint() + ": the connection was closed", Outcome::not_applied);
 }
 
 std::string replies_pending(std::size_t n) {
@@ -49,7 +52,7 @@ void ConnectionCore::discard_output(std::size_t mark) noexcept {
   if (mark >= written_ && mark <= out_.size()) out_.resize(mark);
 }
 
-void ConnectionCore::await(Reply* replies, std::size_t count, Duration timeout) {
+void ConnectionCore::await(Reply* replies, std::size_t count, Duration timeout, std::size_t mark) {
   if (count == 0) return;
   Waiter waiter;
   PendingCall call;
@@ -57,35 +60,81 @@ void ConnectionCore::await(Reply* replies, std::size_t count, Duration timeout) 
   call.replies = replies;
   call.expected = count;
   nudge_pump();  // first: if starting the pump throws, nothing points at `call` yet
-  const std::uint64_t seq = head_seq_ + entries_.size();
-  entries_.push_back({&call, count});
+  const std::uint64_t seq = next_seq_++;
+  entries_.push_back({&call, count, seq, base_ + mark, base_ + out_.size()});
   stats_.commands += count;
   const TimePoint deadline = timeout == kForever ? TimePoint::max() : deadline_after(timeout);
   bool timed_out = false;
   try {
     while (!call.done && !timed_out) timed_out = !waiter.park(deadline);
+  } catch (const TimeoutError&) {
+    if (!call.done) give_up(seq, true);
+    throw;
   } catch (...) {
-    // Killed or a Timeout scope fired: keep the place in the FIFO so the reply is dropped there.
-    if (!call.done) abandon(seq);
+    if (!call.done) give_up(seq, false);
     throw;
   }
   // Once done, this connection may already be gone: touch only `call` from here on.
   if (!call.done) {
-    abandon(seq);
-    throw std::system_error(make_error_code(fern::Errc::timed_out),
-                            "redis " + options_.endpoint() + ": no reply within the command timeout");
+    const Outcome outcome = give_up(seq, true);
+    throw OperationError(make_error_code(fern::Errc::timed_out),
+                         "redis " + options_.endpoint() + ": no reply within the command timeout", outcome);
   }
   if (call.error) std::rethrow_exception(call.error);
 }
 
+ConnectionCore::Entry* ConnectionCore::find(std::uint64_t seq) noexcept {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), seq,
+                             [](const Entry& e, std::uint64_t s) { return e.seq < s; });
+  return it != entries_.end() && it->seq == seq ? &*it : nullptr;
+}
+
 void ConnectionCore::abandon(std::uint64_t seq) noexcept {
-  if (seq >= head_seq_ && seq - head_seq_ < entries_.size()) entries_[seq - head_seq_].call = nullptr;
+  if (Entry* e = find(seq)) e->call = nullptr;
+}
+
+// A request that never left is withdrawn (its bytes will not go out): not applied. One that did
+// keeps its place, so its reply is read and dropped, never handed to the next caller; after a
+// timeout the connection is closed as well, since a server or network that did not answer in time
+// would make every later call on the connection wait behind it (the next call reconnects).
+Outcome ConnectionCore::give_up(std::uint64_t seq, bool timed_out) {
+  Entry* e = find(seq);
+  if (!e) return Outcome::unknown;  // not reachable while the call is pending; claim nothing
+  const bool sent_some = started(*e);
+  e->call = nullptr;
+  if (!sent_some) {
+    drop_unsent_abandoned();
+    return Outcome::not_applied;
+  }
+  if (timed_out && socket_.is_open()) {
+    lose_connection(make_error_code(fern::Errc::timed_out),
+                    "closed after a call timed out with its reply due");
+    if (pump_waiter_) pump_waiter_->wake();
+  }
+  return Outcome::unknown;
+}
+
+void ConnectionCore::drop_unsent_abandoned() {
+  auto unsent = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return !started(e); });
+  if (unsent == entries_.end()) return;
+  std::string kept = out_.substr(0, unsent->first - base_);
+  std::deque<Entry> entries(entries_.begin(), unsent);
+  for (auto it = unsent; it != entries_.end(); ++it) {
+    if (!it->call) continue;
+    Entry e = *it;
+    e.first = base_ + kept.size();
+    kept.append(out_, it->first - base_, it->end - it->first);
+    e.end = base_ + kept.size();
+    entries.push_back(e);
+  }
+  out_ = std::move(kept);
+  entries_ = std::move(entries);
 }
 
 void ConnectionCore::close() noexcept {
   if (closed_) return;
   closed_ = true;
-  fail_all(std::make_exception_ptr(closed_error(options_)));
+  fail_pending(closed_error(options_), false);
   reset_stream();
   socket_.close();  // wakes the pump if it waits on the socket
   if (pump_waiter_) pump_waiter_->wake();
@@ -113,9 +162,9 @@ void ConnectionCore::run_pump() {
       if (core->closed_) return;
       core->socket_.close();
       core->reset_stream();
-      core->fail_all(std::make_exception_ptr(
-          std::system_error(make_error_code(fern::Errc::cancelled),
-                            "redis " + core->options_.endpoint() + ": the reader was stopped")));
+      core->fail_pending(std::system_error(make_error_code(fern::Errc::cancelled),
+                                           "redis " + core->options_.endpoint() + ": the reader was stopped"),
+                         false);
     }
   } stopped{this};
   while (!closed_) {
@@ -137,6 +186,8 @@ void ConnectionCore::idle() {
 }
 
 void ConnectionCore::transfer() {
+  if (idle_ && peer_closed_while_idle()) return;
+  idle_ = false;
   bool may_read = false;  // recv before waiting (see receive())
   while (!closed_ && socket_.is_open() && !entries_.empty()) {
     bool want_write = false;
@@ -150,6 +201,17 @@ void ConnectionCore::transfer() {
     }
     may_read = receive();
   }
+}
+
+// A server that closed or reset the connection while it sat idle is found before the next batch is
+// written into it: then none of the batch reached the server, and it goes out on a new connection.
+// Without the look, the kernel would take the bytes and the outcome would be unknown.
+bool ConnectionCore::peer_closed_while_idle() {
+  ++stats_.recvs;
+  if (net::probe_idle(socket_.fd()) != net::IdleState::closed) return false;
+  lose_connection(make_error_code(fern::Errc::unexpected_eof),
+                  "the server had closed the connection before the request went out");
+  return true;
 }
 
 bool ConnectionCore::flush_output() {
@@ -166,12 +228,14 @@ bool ConnectionCore::flush_output() {
     return false;
   }
   if (written_ == out_.size()) {
+    base_ += written_;
     out_.clear();
     written_ = 0;
     return true;
   }
   // Keep the unsent tail at the front once most of the buffer has gone out.
   if (written_ > out_.size() / 2) {
+    base_ += written_;
     out_.erase(0, written_);
     written_ = 0;
   }
@@ -238,7 +302,7 @@ void ConnectionCore::dispatch(Reply reply) {
     call->waiter->wake();
   }
   entries_.pop_front();
-  ++head_seq_;
+  if (entries_.empty()) idle_ = true;
 }
 
 ConnectionCore::Wake ConnectionCore::wait(std::uint32_t events, TimePoint deadline) {
@@ -261,36 +325,62 @@ void ConnectionCore::lose_connection(std::error_code ec, const std::string& reas
   if (replies > 0) what += " with " + replies_pending(replies);
   what += ": " + reason;
   socket_.close();
-  reset_stream();
+  parser_.reset();
   failures_ = 0;  // it worked: reconnect at once
   next_attempt_ = TimePoint{};
-  fail_all(std::make_exception_ptr(std::system_error(ec, what)));
+  fail_pending(std::system_error(ec, what), !closed_ && !stateful_);
+}
+
+void ConnectionCore::fail_pending(const std::system_error& error, bool carry_over) noexcept {
+  const std::exception_ptr unknown = std::make_exception_ptr(OperationError(error, Outcome::unknown));
+  const std::exception_ptr not_applied = std::make_exception_ptr(OperationError(error, Outcome::not_applied));
+  std::deque<Entry> pending;
+  pending.swap(entries_);
+  std::string carried;
+  for (Entry& e : pending) {
+    const bool sent_some = started(e);
+    if (carry_over && e.call && !sent_some && !e.resent) {
+      const std::uint64_t size = e.end - e.first;
+      carried.append(out_, e.first - base_, size);
+      e.first = carried.size() - size;
+      e.end = carried.size();
+      e.resent = true;
+      entries_.push_back(e);
+    } else if (e.call) {
+      finish(*e.call, sent_some ? unknown : not_applied);
+    }
+  }
+  out_ = std::move(carried);
+  written_ = 0;
+  base_ = 0;
 }
 
 void ConnectionCore::fail_all(const std::exception_ptr& error) noexcept {
   std::deque<Entry> failed;
   failed.swap(entries_);
-  head_seq_ += failed.size();
   for (Entry& e : failed) {
-    if (!e.call) continue;
-    e.call->error = error;
-    e.call->done = true;
-    e.call->waiter->wake();
+    if (e.call) finish(*e.call, error);
   }
-}
-
-void ConnectionCore::reset_stream() noexcept {
-  parser_.reset();
   out_.clear();
   written_ = 0;
+  base_ = 0;
 }
+
+void ConnectionCore::finish(PendingCall& call, const std::exception_ptr& error) noexcept {
+  call.error = error;
+  call.done = true;
+  call.waiter->wake();
+}
+
+void ConnectionCore::reset_stream() noexcept { parser_.reset(); }
 
 // --- the out-of-line steps of Connection::exchange and command
 
 std::string& output_buffer(ConnectionCore& core) { return core.output(); }
 void discard_output(ConnectionCore& core, std::size_t mark) noexcept { core.discard_output(mark); }
-void await_replies(ConnectionCore& core, Reply* replies, std::size_t count, Duration timeout) {
-  core.await(replies, count, timeout);
+void await_replies(ConnectionCore& core, Reply* replies, std::size_t count, Duration timeout,
+                   std::size_t mark) {
+  core.await(replies, count, timeout, mark);
 }
 void throw_reply_error(const Reply& reply) { throw ReplyError(reply.as_string()); }
 
@@ -317,5 +407,6 @@ bool Connection::connected() const noexcept { return core_->connected(); }
 const Options& Connection::options() const noexcept { return core_->options(); }
 ConnectionStats Connection::stats() const noexcept { return core_->stats(); }
 void Connection::close() noexcept { core_->close(); }
+void Connection::set_stateful(bool stateful) noexcept { core_->set_stateful(stateful); }
 
 }  // namespace fern::redis

@@ -92,18 +92,30 @@ bool ConnectionCore::connect() {
     run_handshake(socket_, parser_, options_);
     ++stats_.connects;
     failures_ = 0;
+    idle_ = true;
     return true;
   } catch (const GreenletExit&) {
     socket_.close();
     throw;
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
     socket_.close();
     reset_stream();
     if (closed_) return false;
     ++failures_;
     next_attempt_ = Clock::now() + backoff_after(options_, failures_);
-    fail_all(std::current_exception());
+    fail_connecting(e);
     return false;
+  }
+}
+
+// Nothing was sent on a connection that failed to open, so a plain connect failure is not_applied
+// for every pending call; a rejected handshake (ReplyError, a server's refusal) keeps its type.
+void ConnectionCore::fail_connecting(const std::exception& error) noexcept {
+  const auto* failure = dynamic_cast<const std::system_error*>(&error);
+  if (failure && !dynamic_cast<const ReplyError*>(&error)) {
+    fail_pending(*failure, false);
+  } else {
+    fail_all(std::current_exception());
   }
 }
 

@@ -86,7 +86,7 @@ TEST_F(ConnectionTest, ThousandGreenletsShareOneConnectionAndGetTheirOwnReplies)
   EXPECT_LT(after.sends - before.sends, commands / 50) << "sends: " << after.sends - before.sends;
 }
 
-TEST_F(ConnectionTest, TimedOutCallKeepsItsPlaceAndItsReplyIsDropped) {
+TEST_F(ConnectionTest, TimedOutCallDropsTheConnectionSoItsReplyReachesNoOne) {
   redis::Connection c(fern_redis_test::tcp_options(shared_server()));
   c.command("SET", "after", "mine");
   try {
@@ -97,10 +97,12 @@ TEST_F(ConnectionTest, TimedOutCallKeepsItsPlaceAndItsReplyIsDropped) {
     EXPECT_EQ(e.code(), fern::Errc::timed_out) << e.what();
     EXPECT_NE(std::string(e.what()).find("no reply within"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(c.pending(), 1u);  // the abandoned place
-  // The next reply on the wire is BLPOP's nil; it must not reach this caller.
-  EXPECT_EQ(c.command("GET", "after").as_string(), "mine");
+  // The connection went with the timed-out call, and BLPOP's nil with it: the next call reconnects
+  // and gets its own reply.
   EXPECT_EQ(c.pending(), 0u);
+  EXPECT_FALSE(c.connected());
+  EXPECT_EQ(c.command("GET", "after").as_string(), "mine");
+  EXPECT_EQ(c.stats().connects, 2u);
 }
 
 TEST_F(ConnectionTest, TimeoutScopeAndKillDoNotDesynchronise) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fern/base/error.hpp"
+#include "fern/base/outcome.hpp"
 #include "fern/clients/redis/client.hpp"
 #include "fern/clients/redis/reply_error.hpp"
 #include "fern/hub/sleep.hpp"
@@ -151,7 +152,7 @@ TEST(FailuresTest, ServerKilledAndRestartedUnderLoad) {
   redis::Client client(o);
   client.ping();
   constexpr int kWorkers = 20;
-  int errors = 0, wrong = 0, ok_after_restart = 0;
+  int errors = 0, without_outcome = 0, wrong = 0, ok_after_restart = 0;
   bool restarted = false, stop = false;
   std::string an_error;
   std::vector<fern::GreenletRef<>> workers;
@@ -169,10 +170,13 @@ TEST(FailuresTest, ServerKilledAndRestartedUnderLoad) {
           std::optional<std::string> got = client.get(key);
           if (got && *got != value) ++wrong;
           if (restarted && got) ++ok_after_restart;
-        } catch (const std::system_error& e) {
+        } catch (const fern::OperationError& e) {
           ++errors;
           an_error = e.what();
           fern::sleep(1ms);
+        } catch (const std::system_error& e) {
+          ++without_outcome;
+          an_error = e.what();
         }
       }
     }));
@@ -183,8 +187,13 @@ TEST(FailuresTest, ServerKilledAndRestartedUnderLoad) {
   for (int i = 0; i < 2000 && ok_after_restart < 200; ++i) fern::sleep(5ms);
   stop = true;
   fern::joinall(workers);
-  EXPECT_GT(errors, 0);
-  EXPECT_NE(an_error.find("redis 127.0.0.1:" + std::to_string(server.port())), std::string::npos) << an_error;
+  // Calls sent to the dead server fail; those still in the client's buffer when it died go out on
+  // the new connection instead, so there may be no error at all.
+  EXPECT_EQ(without_outcome, 0) << an_error;
+  if (errors > 0) {
+    EXPECT_NE(an_error.find("redis 127.0.0.1:" + std::to_string(server.port())), std::string::npos)
+        << an_error;
+  }
   EXPECT_GE(ok_after_restart, 200);
   EXPECT_EQ(wrong, 0);
 }

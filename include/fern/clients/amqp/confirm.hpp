@@ -4,11 +4,15 @@
 //   confirmed  the broker took responsibility (for a persistent message on a durable queue: it is
 //              on disk)
 //   nacked     the broker refused it (it was not enqueued)
-//   unknown    the channel or connection was lost first: it may or may not have been enqueued
+//   unknown    the channel or connection was lost first, after some of the publish's frames were
+//              handed to the kernel: it may or may not have been enqueued
+//   not_sent   the connection was lost while every frame of the publish was still in the client's
+//              output buffer: the broker never saw it (fern::Outcome::not_applied), safe to publish
+//              again
 // Many publishes are in flight at once; nothing waits a round trip per message.
 //
 // Blocking: wait() parks the calling greenlet until the outcome is known (the channel's end
-// makes it `unknown`, so it never hangs on a dead connection), up to the timeout or a
+// makes it `unknown` or `not_sent`, so it never hangs on a dead connection), up to the timeout or a
 // fern::Timeout scope (then std::system_error Errc::timed_out; the outcome stays pending).
 #pragma once
 
@@ -29,6 +33,7 @@ enum class ConfirmStatus : std::uint8_t {
   confirmed,
   nacked,
   unknown,
+  not_sent,
 };
 
 const char* to_string(ConfirmStatus status) noexcept;
@@ -59,7 +64,8 @@ struct ConfirmTally {
   std::uint64_t confirmed = 0;
   std::uint64_t nacked = 0;
   std::uint64_t unknown = 0;
-  bool all_confirmed() const noexcept { return nacked == 0 && unknown == 0; }
+  std::uint64_t not_sent = 0;
+  bool all_confirmed() const noexcept { return nacked == 0 && unknown == 0 && not_sent == 0; }
 };
 
 }  // namespace fern::amqp

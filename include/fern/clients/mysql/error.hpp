@@ -1,19 +1,20 @@
 // Error: what a failed MariaDB/MySQL call throws. It carries the error number (the server's ER_*
 // code in server_category(), Connector/C's CR_* code in client_category(), or a fern::Errc such as
 // timed_out), the SQLSTATE, and the call's Outcome: whether the statement was certainly not applied
-// or may have been. Nothing here blocks.
+// or may have been. It is a fern::OperationError, so code written for every client's failures
+// catches it too. Nothing here blocks.
 #pragma once
 
 #include <string>
 #include <system_error>
 
+#include "fern/base/outcome.hpp"
+
 namespace fern::mysql {
 
-// What a failed call did to the database.
-enum class Outcome {
-  not_applied,  // rejected by the server, or never sent: safe to send again
-  unknown,      // sent, then the connection was lost or abandoned: it may have been applied
-};
+// What a failed call did to the database: the outcome every fern client reports (not_applied:
+// rejected by the server or never sent; unknown: sent, then the connection was lost or abandoned).
+using Outcome = fern::Outcome;
 
 const std::error_category& server_category() noexcept;  // ER_* numbers (1000-1999, 3000+)
 const std::error_category& client_category() noexcept;  // CR_* numbers (2000-2999)
@@ -30,13 +31,12 @@ inline constexpr int deadlock = 1213;
 inline constexpr int query_interrupted = 1317;
 }  // namespace server_errc
 
-class Error : public std::system_error {
+class Error : public OperationError {
  public:
   Error(std::error_code code, const std::string& message, std::string sqlstate, Outcome outcome)
-      : std::system_error(code, message), sqlstate_(std::move(sqlstate)), outcome_(outcome) {}
+      : OperationError(code, message, outcome), sqlstate_(std::move(sqlstate)) {}
 
   const std::string& sqlstate() const noexcept { return sqlstate_; }
-  Outcome outcome() const noexcept { return outcome_; }
   // The server's error number, or 0 when the error did not come from the server.
   int server_code() const noexcept { return code().category() == server_category() ? code().value() : 0; }
   // True when the connection is gone (the next call on it reconnects).
@@ -48,7 +48,6 @@ class Error : public std::system_error {
 
  private:
   std::string sqlstate_;
-  Outcome outcome_;
   bool lost_ = false;
 };
 

@@ -2,16 +2,21 @@
 // pipelining. A call encodes its command into the connection's output buffer, takes the next place
 // in a FIFO of pending calls and parks; every call made in the same turn of the hub goes out in one
 // send. A reader greenlet ("the pump") owned by the connection sends, receives, parses and hands
-// each reply to the call at the head of the FIFO, so replies reach their callers in order, and a
-// caller that timed out or was killed keeps its place: its reply is read and dropped, never given
-// to the next caller.
+// each reply to the call at the head of the FIFO, so replies reach their callers in order.
 //
 // Blocking: command() parks the calling greenlet until its reply arrives, the call's timeout
-// (Options::command_timeout, or a fern::Timeout scope) passes, or the connection fails. Failures are
-// std::system_error: the connection lost (every pending call fails, with the reason and how many
-// replies were pending), a connect or handshake failure, malformed bytes from the server
-// (fern::Errc::protocol_error), a timeout (fern::Errc::timed_out). An error reply is ReplyError.
-// The connection reconnects on the next call after a loss, waiting a backoff after failed attempts.
+// (Options::command_timeout, or a fern::Timeout scope) passes, or the connection fails. A failed
+// call throws fern::OperationError (fern/base/outcome.hpp) with the code and message of what failed:
+// the connection lost (with the reason and how many replies were pending), a connect or handshake
+// failure, malformed bytes from the server (fern::Errc::protocol_error), a timeout
+// (fern::Errc::timed_out). Its outcome() is not_applied when no byte of the request was written
+// (it is then withdrawn from the buffer, never sent later), unknown otherwise. A call that times out
+// after its request was written closes the connection, so its late reply reaches no one and a
+// black-holed connection does not hold every later call; a killed call keeps its place and its reply
+// is dropped there. Calls still entirely in the buffer when the connection is lost (or found dead
+// before writing, by a probe of a connection that sat idle) go out once on the next connection. An
+// error reply is ReplyError (the server refused the command). The connection reconnects on the
+// next call after a loss, waiting a backoff after failed attempts. See docs/design/outcomes.md.
 //
 // Implementation: the pending FIFO holds pointers to slots on the callers' stacks (a slot is the
 // Waiter the caller parks on plus where its replies go); an abandoned slot is nulled in place.
@@ -38,7 +43,9 @@ class ConnectionCore;
 // The steps of Connection::exchange that do not depend on its template arguments.
 std::string& output_buffer(ConnectionCore& core);
 void discard_output(ConnectionCore& core, std::size_t mark) noexcept;
-void await_replies(ConnectionCore& core, Reply* replies, std::size_t count, Duration timeout);
+// Parks for the replies to the commands encoded at output_buffer(core)[mark..].
+void await_replies(ConnectionCore& core, Reply* replies, std::size_t count, Duration timeout,
+                   std::size_t mark);
 [[noreturn]] void throw_reply_error(const Reply& reply);
 }  // namespace detail
 
@@ -86,8 +93,14 @@ class Connection {
       detail::discard_output(*core_, mark);
       throw;
     }
-    detail::await_replies(*core_, replies, count, timeout);
+    detail::await_replies(*core_, replies, count, timeout, mark);
   }
+
+  // A stateful connection holds state set by earlier calls (WATCH, CLIENT TRACKING, a database
+  // chosen by SELECT) that a new connection would lack: calls still in its buffer when it is lost
+  // fail with Outcome::not_applied instead of going out on the next connection. A Session's
+  // connection is stateful while the Session holds it.
+  void set_stateful(bool stateful) noexcept;
 
   // Calls waiting for replies (sent or not).
   std::size_t pending() const noexcept;
@@ -95,8 +108,8 @@ class Connection {
   const Options& options() const noexcept;
   ConnectionStats stats() const noexcept;
 
-  // Fails every pending call with fern::Errc::closed and closes the socket; the pump greenlet ends
-  // on its next turn. Later calls throw fern::Errc::closed.
+  // Fails every pending call with fern::Errc::closed (each with its outcome) and closes the socket; the pump
+  // greenlet ends on its next turn. Later calls throw fern::Errc::closed.
   void close() noexcept;
 
  private:

@@ -1,8 +1,11 @@
 // ReplyError: the server answered a command with an error reply (-ERR ..., -WRONGTYPE ...). It is a
 // std::system_error in the "redis" category (redis::Errc::error_reply) whose what() is the server's
 // message, and prefix() is its first word ("ERR", "WRONGTYPE", "NOSCRIPT"), by which callers
-// decide. Failures of the connection itself (lost, timed out, malformed bytes) are std::system_error
-// in fern's or the system's category, never ReplyError.
+// decide. The server received the command and refused it, so an error reply means "not applied"
+// without saying so (a MULTI/EXEC or a script may have applied part of its work before the error,
+// which the reply itself tells). Failures of the connection itself (lost, timed out, malformed
+// bytes) are fern::OperationError in fern's or the system's category, carrying their outcome, never
+// ReplyError.
 #pragma once
 
 #include <string>

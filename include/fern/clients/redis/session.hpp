@@ -45,7 +45,9 @@ class Session : public CommandSet<Session> {
  private:
   friend class Client;
   Session(Client& client, Connection connection) noexcept
-      : client_(&client), connection_(std::move(connection)) {}
+      : client_(&client), connection_(std::move(connection)) {
+    connection_.set_stateful(true);
+  }
 
   Client* client_;
   Connection connection_;

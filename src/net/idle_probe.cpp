@@ -1,0 +1,17 @@
+#include "fern/net/idle_probe.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace fern::net {
+
+IdleState probe_idle(int fd) noexcept {
+  char byte;
+  const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0) return IdleState::data;
+  if (n == 0) return IdleState::closed;
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? IdleState::quiet : IdleState::closed;
+}
+
+}  // namespace fern::net
