@@ -1,6 +1,8 @@
 # Repository checks that run under ctest next to the unit tests (label "check"):
 #   check.layers           no #include points up the layer table (cmake/check_layers.py)
 #   check.layers_selftest  the layer check catches a planted violation
+#   check.guide            every fern name in docs/guide/from-*.md is declared in the header it cites
+#   check.guide_selftest   the guide check catches a misspelt name and a missing header
 #   check.format           clang-format --dry-run -Werror over the C++ sources (when clang-format exists)
 #   check.install          install fern to a temporary prefix and build a find_package() consumer
 # Included at the end of tests/CMakeLists.txt.
@@ -15,7 +17,10 @@ if(FERN_PYTHON3)
            COMMAND ${FERN_PYTHON3} ${PROJECT_SOURCE_DIR}/cmake/check_layers.py ${PROJECT_SOURCE_DIR})
   add_test(NAME check.layers_selftest
            COMMAND ${FERN_PYTHON3} ${PROJECT_SOURCE_DIR}/cmake/check_layers.py --self-test)
-  set_tests_properties(check.layers check.layers_selftest PROPERTIES LABELS "check" TIMEOUT 60)
+  add_test(NAME check.guide COMMAND ${FERN_PYTHON3} ${PROJECT_SOURCE_DIR}/cmake/check_guide.py ${PROJECT_SOURCE_DIR})
+  add_test(NAME check.guide_selftest COMMAND ${FERN_PYTHON3} ${PROJECT_SOURCE_DIR}/cmake/check_guide.py --self-test)
+  set_tests_properties(check.layers check.layers_selftest check.guide check.guide_selftest PROPERTIES LABELS "check"
+                                                                                                       TIMEOUT 60)
 else()
   message(WARNING "fern: python3 not found; check.layers is not registered")
 endif()

@@ -45,7 +45,8 @@ ALLOWED = {
     # selectors need only base; their cooperative form parks on the hub.
     "selectors": set(_CORE),
     "loop": _CORE | {"selectors"},
-    "aio": set(_SYNC),
+    # tasks: their streams (open_connection, Server) resolve, connect and shake hands through net.
+    "aio": set(_NET),
     # signals and subprocesses: signalfd and pidfd waited on through the hub.
     "process": set(_SYNC),
     "hook": set(_NET),

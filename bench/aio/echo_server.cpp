@@ -35,9 +35,9 @@ fern::aio::Task<void> serve(int fd) {
   auto buffer = std::make_unique_for_overwrite<char[]>(kBufferSize);  // untouched until data arrives
   try {
     for (;;) {
-      std::size_t n = co_await fern::aio::recv(fd, buffer.get(), kBufferSize);
+      std::size_t n = co_await fern::aio::sock_recv(fd, buffer.get(), kBufferSize);
       if (n == 0) break;
-      co_await fern::aio::send_all(fd, buffer.get(), n);
+      co_await fern::aio::sock_sendall(fd, buffer.get(), n);
     }
   } catch (const std::system_error&) {
     // reset by the peer, or closed under us: this client is done
@@ -49,7 +49,7 @@ fern::aio::Task<void> accept_until_closed(int listen_fd) {
   for (;;) {
     int fd;
     try {
-      fd = co_await fern::aio::accept(listen_fd);
+      fd = co_await fern::aio::sock_accept(listen_fd);
     } catch (const std::system_error& e) {
       if (e.code() == fern::make_error_code(fern::Errc::closed)) co_return;
       throw;

@@ -1,10 +1,16 @@
 // The everyday API in one include: greenlets, the hub (spawn, sleep, timeouts, waiting on fds and
-// on each other, the thread pool) and the synchronisation primitives.
+// on each other, the thread pool, monitoring), the synchronisation primitives, sockets and servers,
+// processes and signals, and tasks. TLS, HTTP and the clients are not here: each costs seconds of
+// compile time per file that includes it. Include them where used (fern/http/client.hpp,
+// fern/clients/redis/client.hpp, ...) or take everything with fern/all.hpp.
 #pragma once
 
+#include "fern/aio/as_completed.hpp"
+#include "fern/aio/async_generator.hpp"
 #include "fern/aio/fd.hpp"
 #include "fern/aio/gather.hpp"
 #include "fern/aio/generator.hpp"
+#include "fern/aio/shield.hpp"
 #include "fern/aio/sleep.hpp"
 #include "fern/aio/spawn.hpp"
 #include "fern/aio/stream.hpp"
@@ -12,17 +18,12 @@
 #include "fern/aio/task.hpp"
 #include "fern/aio/task_group.hpp"
 #include "fern/aio/timeout.hpp"
+#include "fern/aio/to_thread.hpp"
 #include "fern/aio/wait.hpp"
 #include "fern/base/clock.hpp"
 #include "fern/base/error.hpp"
-#include "fern/clients/redis/client.hpp"
-#include "fern/clients/redis/subscriber.hpp"
 #include "fern/greenlet/greenlet.hpp"
 #include "fern/greenlet/greenlet_local.hpp"
-#include "fern/http/client.hpp"
-#include "fern/http/client_response.hpp"
-#include "fern/http/server.hpp"
-#include "fern/http/url.hpp"
 #include "fern/hub/fork.hpp"
 #include "fern/hub/hub.hpp"
 #include "fern/hub/io_wait.hpp"
@@ -41,14 +42,15 @@
 #include "fern/net/socket.hpp"
 #include "fern/net/stream.hpp"
 #include "fern/net/stream_server.hpp"
-#include "fern/net/tls_context.hpp"
-#include "fern/net/tls_stream.hpp"
 #include "fern/process/signal.hpp"
 #include "fern/process/subprocess.hpp"
 #include "fern/sync/async_result.hpp"
+#include "fern/sync/barrier.hpp"
 #include "fern/sync/channel.hpp"
+#include "fern/sync/condition.hpp"
 #include "fern/sync/event.hpp"
 #include "fern/sync/lock.hpp"
 #include "fern/sync/pool.hpp"
 #include "fern/sync/queue.hpp"
 #include "fern/sync/semaphore.hpp"
+#include "fern/sync/thread_result.hpp"

@@ -31,7 +31,7 @@ FdReadyAwaiter ready(int fd, std::uint32_t events, TimePoint deadline) {
 
 }  // namespace
 
-Task<std::size_t> recv(int fd, void* buffer, std::size_t size, Duration timeout) {
+Task<std::size_t> sock_recv(int fd, void* buffer, std::size_t size, Duration timeout) {
   const TimePoint deadline = deadline_after(timeout);
   for (;;) {
     ssize_t n = ::recv(fd, buffer, size, 0);
@@ -44,7 +44,7 @@ Task<std::size_t> recv(int fd, void* buffer, std::size_t size, Duration timeout)
   }
 }
 
-Task<std::size_t> send(int fd, const void* data, std::size_t size, Duration timeout) {
+Task<std::size_t> sock_send(int fd, const void* data, std::size_t size, Duration timeout) {
   const TimePoint deadline = deadline_after(timeout);
   for (;;) {
     ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
@@ -57,7 +57,7 @@ Task<std::size_t> send(int fd, const void* data, std::size_t size, Duration time
   }
 }
 
-Task<void> send_all(int fd, const void* data, std::size_t size, Duration timeout) {
+Task<void> sock_sendall(int fd, const void* data, std::size_t size, Duration timeout) {
   const TimePoint deadline = deadline_after(timeout);
   auto* p = static_cast<const char*>(data);
   while (size > 0) {
@@ -73,7 +73,7 @@ Task<void> send_all(int fd, const void* data, std::size_t size, Duration timeout
   }
 }
 
-Task<int> accept(int listen_fd, Duration timeout) {
+Task<int> sock_accept(int listen_fd, Duration timeout) {
   const TimePoint deadline = deadline_after(timeout);
   for (;;) {
     int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -89,7 +89,7 @@ Task<int> accept(int listen_fd, Duration timeout) {
   }
 }
 
-Task<void> connect(int fd, const sockaddr* address, socklen_t length, Duration timeout) {
+Task<void> sock_connect(int fd, const sockaddr* address, socklen_t length, Duration timeout) {
   if (::connect(fd, address, length) == 0) co_return;
   if (errno != EINPROGRESS && errno != EINTR) throw_errno("fern: connect");
   co_await ready(fd, io_events::writable, deadline_after(timeout));

@@ -19,14 +19,14 @@ std::exception_ptr first_failure(const std::vector<SpawnedTask*>& tasks) {
 
 }  // namespace
 
-Task<void> supervise(std::vector<SpawnedTask*> tasks) {
+Task<void> supervise(std::vector<SpawnedTask*> tasks, bool fail_fast) {
   std::exception_ptr interrupt;
   try {
-    co_await TasksAwaiter(tasks, tasks.size(), /*stop_on_failure=*/true);
+    co_await TasksAwaiter(tasks, tasks.size(), /*stop_on_failure=*/fail_fast);
   } catch (...) {
     interrupt = std::current_exception();
   }
-  std::exception_ptr failure = interrupt ? nullptr : first_failure(tasks);
+  std::exception_ptr failure = interrupt || !fail_fast ? nullptr : first_failure(tasks);
   if (interrupt || failure) {
     for (SpawnedTask* t : tasks) t->cancel();
     co_await TasksAwaiter(tasks, tasks.size(), false, TimePoint::max(), /*shielded=*/true);

@@ -35,7 +35,15 @@ bool Server::stop(Duration grace) {
 }
 
 void Server::serve_connection(net::Socket socket, const net::Address& peer) {
-  detail::ServerConnection connection(*this, std::move(socket), peer);
+  if (!options_.tls) {
+    detail::ServerConnection connection(*this, std::move(socket), net::TlsSocket(), peer);
+    connection.run();
+    return;
+  }
+  std::error_code ec;
+  net::TlsSocket tls = net::TlsSocket::accept(std::move(socket), *options_.tls, options_.header_timeout, ec);
+  if (ec) return;  // a scanner, or a plain-HTTP client on the HTTPS port: nobody to answer
+  detail::ServerConnection connection(*this, net::Socket(), std::move(tls), peer);
   connection.run();
 }
 

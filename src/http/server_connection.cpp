@@ -9,6 +9,7 @@
 
 #include "fern/base/error.hpp"
 #include "fern/greenlet/greenlet.hpp"
+#include "fern/http/request_error.hpp"
 #include "fern/http/serializer.hpp"
 #include "fern/hub/io_wait.hpp"
 
@@ -27,9 +28,11 @@ constexpr std::size_t kKeepOutCapacity = 1 << 20;
 
 }  // namespace
 
-ServerConnection::ServerConnection(Server& server, net::Socket socket, const net::Address& peer)
+ServerConnection::ServerConnection(Server& server, net::Socket socket, net::TlsSocket tls,
+                                   const net::Address& peer)
     : server_(server),
       socket_(std::move(socket)),
+      tls_(std::move(tls)),
       peer_(peer),
       parser_(server.options_.limits),
       receive_(std::make_unique_for_overwrite<char[]>(server.options_.receive_buffer)),
@@ -39,7 +42,7 @@ ServerConnection::ServerConnection(Server& server, net::Socket socket, const net
 }
 
 void ServerConnection::close_if_idle() noexcept {
-  if (idle_) socket_.close();  // wakes the parked read with Errc::closed
+  if (idle_) io().close();  // wakes the parked read with Errc::closed
 }
 
 void ServerConnection::run() {
@@ -97,6 +100,13 @@ void ServerConnection::run_handler(ServerRequest& request, ResponseWriter& write
     }
   } catch (const GreenletExit&) {
     throw;
+  } catch (const RequestError& e) {
+    // The client's fault, answered as the handler asked: nothing to log, the connection stays.
+    if (writer.head_sent()) {
+      handler_failed(writer, request, e.what());
+    } else {
+      writer.send(e.status(), e.what());
+    }
   } catch (const std::exception& e) {
     handler_failed(writer, request, e.what());
   } catch (...) {
@@ -197,7 +207,7 @@ bool ServerConnection::add_server_fields(bool wants_close, bool length_unknown) 
 }
 
 bool ServerConnection::read_more(Wait wait) {
-  if (!flush() || !socket_.is_open()) return false;
+  if (!flush() || !raw().is_open()) return false;
   if (wait == Wait::idle && server_.stopping_) return false;
   Duration budget = wait_budget(wait);
   if (budget <= Duration::zero()) {
@@ -208,12 +218,12 @@ bool ServerConnection::read_more(Wait wait) {
   std::error_code ec;
   if (wait_first_) ec = wait_fd(socket_.fd(), io_events::readable, deadline_after(budget));
   std::size_t n = 0;
-  if (!ec && socket_.is_open()) {
-    socket_.set_timeout(budget);
-    n = socket_.recv(receive_.get(), receive_size_, ec);
+  if (!ec && raw().is_open()) {
+    io().set_timeout(budget);
+    n = io().read_some(receive_.get(), receive_size_, ec);
   }
   idle_ = false;
-  if (ec || !socket_.is_open()) {
+  if (ec || !raw().is_open()) {
     read_error_ = ec ? ec : make_error_code(Errc::closed);
     return false;
   }
@@ -222,8 +232,9 @@ bool ServerConnection::read_more(Wait wait) {
     return true;
   }
   // A short read drained the socket: the next read would find nothing, so wait for readiness
-  // first (saves a recv that only says EAGAIN).
-  wait_first_ = n < receive_size_;
+  // first (saves a recv that only says EAGAIN). Not under TLS: OpenSSL may hold decrypted bytes
+  // the socket no longer shows.
+  wait_first_ = n < receive_size_ && !tls_;
   parser_.feed(std::string_view(receive_.get(), n));
   return true;
 }
@@ -243,11 +254,11 @@ Duration ServerConnection::wait_budget(Wait wait) const noexcept {
 bool ServerConnection::flush() {
   if (broken_) return false;
   if (out_.empty()) return true;
-  socket_.set_timeout(server_.options_.read_timeout);
+  io().set_timeout(server_.options_.read_timeout);
   std::size_t sent = 0;
   while (sent < out_.size()) {
     std::error_code ec;
-    sent += socket_.send(out_.data() + sent, out_.size() - sent, ec);
+    sent += io().write_some(out_.data() + sent, out_.size() - sent, ec);
     if (ec) {
       broken_ = true;
       send_error_ = ec;
@@ -295,18 +306,20 @@ void ServerConnection::answer_error(int status) {
 }
 
 void ServerConnection::close_gracefully() {
-  if (!flush() || !socket_.is_open()) return;
-  // The server closes first: half-close, then drop what the client still sends (bounded) until it
-  // closes too, so the last response is not destroyed by a reset.
-  if (::shutdown(socket_.fd(), SHUT_WR) != 0) return;
+  if (!flush() || !raw().is_open()) return;
+  // The server closes first: half-close (close_notify first under TLS), then drop what the client
+  // still sends (bounded) until it closes too, so the last response is not destroyed by a reset.
+  std::error_code shut;
+  io().shutdown_write(shut);
+  if (shut) return;
   const TimePoint deadline = deadline_after(kLingerTime);
   std::size_t drained = 0;
   while (drained < kLingerBytes) {
     const Duration left = deadline - Clock::now();
     if (left <= Duration::zero()) return;
-    socket_.set_timeout(left);
+    io().set_timeout(left);
     std::error_code ec;
-    std::size_t n = socket_.recv(receive_.get(), receive_size_, ec);
+    std::size_t n = io().read_some(receive_.get(), receive_size_, ec);
     if (ec || n == 0) return;
     drained += n;
   }

@@ -23,12 +23,14 @@
 #include "fern/http/server.hpp"
 #include "fern/net/address.hpp"
 #include "fern/net/socket.hpp"
+#include "fern/net/tls_stream.hpp"
 
 namespace fern::http::detail {
 
 class ServerConnection : public ListNode {
  public:
-  ServerConnection(Server& server, net::Socket socket, const net::Address& peer);
+  // `socket` for plain HTTP, or `tls` (after its handshake) with an empty `socket`.
+  ServerConnection(Server& server, net::Socket socket, net::TlsSocket tls, const net::Address& peer);
   ServerConnection(const ServerConnection&) = delete;
   ServerConnection& operator=(const ServerConnection&) = delete;
   ~ServerConnection() { unlink(); }
@@ -79,7 +81,12 @@ class ServerConnection : public ListNode {
   void send_continue_if_expected();
 
   Server& server_;
+  // The connection's bytes move through io(): the TLS session when there is one, else the socket.
+  net::Transport& io() noexcept { return tls_ ? static_cast<net::Transport&>(tls_) : socket_; }
+  net::Socket& raw() noexcept { return tls_ ? tls_.socket() : socket_; }
+
   net::Socket socket_;
+  net::TlsSocket tls_;
   const net::Address& peer_;
   RequestParser parser_;
   std::unique_ptr<char[]> receive_;

@@ -1,8 +1,10 @@
 #include "fern/hub/spawn.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "fern/hub/timeout.hpp"
+#include "fern/hub/wait.hpp"
 #include "fern/hub/waiter.hpp"
 
 namespace fern {
@@ -43,7 +45,8 @@ HubGreenlet::HubGreenlet(Hub& hub, const SpawnOptions& options, const OwnSlot* o
       hub_(hub),
       id_(hub.next_greenlet_id()),
       parent_id_(spawner_id(hub)),
-      site_(options.site) {
+      site_(options.site),
+      report_failure_(options.report_failure) {
   // Default names are made only when printed: a spawn should not format a string.
   if (!options.name.empty()) set_name(options.name);
   start_timer_.owner = this;
@@ -107,7 +110,7 @@ void HubGreenlet::finish(std::exception_ptr error) noexcept {
     if (stack_peak() != 0)
       hub_.stack_peaks().note(site_.file_name(), site_.line(), stack_peak(), stack().size, name());
   }
-  if (error_) report(hub_, *this, ErrorReport::Source::greenlet, error_);
+  if (error_ && report_failure_) report(hub_, *this, ErrorReport::Source::greenlet, error_);
   joiners_.notify_all();
   try {
     fire_links();
@@ -221,22 +224,45 @@ void HubGreenlet::unwind_at_shutdown() noexcept {
   after_death();
 }
 
-std::vector<GreenletRef<>> joinall(std::span<const GreenletRef<>> greenlets, Duration timeout,
-                                   bool raise_error) {
-  TimePoint deadline = timeout == kForever ? TimePoint::max() : deadline_after(timeout);
+namespace {
+
+// The first `count` of them to finish, in finishing order (fern::wait over their Waitables).
+std::vector<GreenletRef<>> first_finished(std::span<const GreenletRef<>> greenlets, Duration timeout,
+                                          std::size_t count) {
+  std::vector<Waitable*> objects;
+  objects.reserve(greenlets.size());
+  for (const GreenletRef<>& g : greenlets) objects.push_back(g.get_pointer());
   std::vector<GreenletRef<>> done;
+  for (Waitable* w : wait(std::span<Waitable* const>(objects), timeout, count))
+    done.emplace_back(static_cast<HubGreenlet*>(w));
+  return done;
+}
+
+std::vector<GreenletRef<>> all_finished(std::span<const GreenletRef<>> greenlets, Duration timeout) {
+  TimePoint deadline = timeout == kForever ? TimePoint::max() : deadline_after(timeout);
   for (const GreenletRef<>& g : greenlets) {
     Duration left =
         deadline == TimePoint::max() ? kForever : std::max(deadline - Clock::now(), Duration::zero());
     if (!g->join(left)) break;
   }
-  std::exception_ptr first_error;
+  std::vector<GreenletRef<>> done;
   for (const GreenletRef<>& g : greenlets) {
-    if (!g->ready()) continue;
-    done.push_back(g);
-    if (!first_error && g->exception()) first_error = g->exception();
+    if (g->ready()) done.push_back(g);
   }
-  if (raise_error && first_error) std::rethrow_exception(first_error);
+  return done;
+}
+
+}  // namespace
+
+std::vector<GreenletRef<>> joinall(std::span<const GreenletRef<>> greenlets, Duration timeout,
+                                   bool raise_error, std::size_t count) {
+  std::vector<GreenletRef<>> done =
+      count < greenlets.size() ? first_finished(greenlets, timeout, count) : all_finished(greenlets, timeout);
+  if (raise_error) {
+    for (const GreenletRef<>& g : done) {
+      if (auto e = g->exception()) std::rethrow_exception(e);
+    }
+  }
   return done;
 }
 

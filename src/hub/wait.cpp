@@ -47,4 +47,11 @@ std::vector<Waitable*> wait(std::span<Waitable* const> objects, Duration timeout
   return done;
 }
 
+std::vector<Waitable*> wait(std::initializer_list<WaitTarget> objects, Duration timeout, std::size_t count) {
+  std::vector<Waitable*> addresses;
+  addresses.reserve(objects.size());
+  for (const WaitTarget& o : objects) addresses.push_back(o.get());
+  return wait(std::span<Waitable* const>(addresses), timeout, count);
+}
+
 }  // namespace fern

@@ -21,6 +21,12 @@ struct Answer {
   std::vector<Address> addresses;
 };
 
+// A getaddrinfo / getnameinfo status as an exception (EAI_SYSTEM carries errno).
+void throw_if_failed(int status, int saved_errno, const std::string& what) {
+  if (status == EAI_SYSTEM) throw std::system_error(saved_errno, std::system_category(), what);
+  if (status != 0) throw std::system_error(status, resolver_category(), what);
+}
+
 Answer lookup(const std::string& host, std::uint16_t port, const ResolveOptions& options) {
   addrinfo hints{};
   hints.ai_family = options.family;
@@ -56,11 +62,36 @@ std::vector<Address> resolve(std::string_view host, std::uint16_t port, const Re
     if (e.source() != nullptr) throw;  // an enclosing Timeout scope fired: it must see its own error
     throw std::system_error(e.code(), "fern: resolving '" + name + "' timed out");
   }
-  if (answer.status == EAI_SYSTEM)
-    throw std::system_error(answer.saved_errno, std::system_category(), "fern: resolving '" + name + "'");
-  if (answer.status != 0)
-    throw std::system_error(answer.status, resolver_category(), "fern: resolving '" + name + "'");
+  throw_if_failed(answer.status, answer.saved_errno, "fern: resolving '" + name + "'");
   return answer.addresses;
+}
+
+std::string resolve_name(const Address& address, bool name_required, Duration timeout) {
+  struct Name {
+    int status = 0;
+    int saved_errno = 0;
+    std::string host;
+  };
+  const std::string what = "fern: reverse resolving " + address.to_string();
+  Name name;
+  try {
+    name = spawn_blocking(
+        [address, name_required] {
+          Name n;
+          char host[NI_MAXHOST];
+          n.status = ::getnameinfo(address.data(), address.size(), host, sizeof host, nullptr, 0,
+                                   name_required ? NI_NAMEREQD : 0);
+          n.saved_errno = errno;
+          if (n.status == 0) n.host = host;
+          return n;
+        },
+        timeout);
+  } catch (const TimeoutError& e) {
+    if (e.source() != nullptr) throw;
+    throw std::system_error(e.code(), what + " timed out");
+  }
+  throw_if_failed(name.status, name.saved_errno, what);
+  return name.host;
 }
 
 }  // namespace fern::net

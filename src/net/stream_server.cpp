@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -105,6 +106,7 @@ bool StreamServer::stop(Duration grace) {
   }
   stop_in_progress_ = true;
   stop_accepting();
+  if (options_.end_reads_on_stop) end_reads();
   // A handler that stops its own server is not waited for (it would wait for itself).
   if (HubGreenlet* self = current_spawned()) handlers_->discard(GreenletRef<>(self));
   bool clean = handlers_->join(grace);
@@ -155,7 +157,25 @@ void StreamServer::handle_accept_error(const std::error_code& ec) {
   sleep(options_.accept_backoff);
 }
 
+void StreamServer::end_reads() noexcept {
+  live_.for_each([](LiveConnection& c) {
+    struct stat st {};
+    if (::fstat(c.fd, &st) == 0 && st.st_ino == c.inode) (void)::shutdown(c.fd, SHUT_RD);
+  });
+}
+
 void StreamServer::run_handler(Socket connection, const Address& peer) {
+  LiveConnection live;
+  struct stat st {};
+  if (options_.end_reads_on_stop && ::fstat(connection.fd(), &st) == 0) {
+    live.fd = connection.fd();
+    live.inode = st.st_ino;
+    live_.push_back(live);
+  }
+  struct Unlist {
+    LiveConnection& c;
+    ~Unlist() { c.unlink(); }
+  } unlist{live};
   auto log_failure = [&] {
     log("fern: StreamServer " + bound_.to_string() + ": handler for " + peer.to_string() +
         " failed: " + describe_exception(std::current_exception()));

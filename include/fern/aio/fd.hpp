@@ -1,11 +1,12 @@
 // Awaitable fd I/O for tasks: readiness (readable / writable / wait_fd) and the socket calls on a
-// non-blocking descriptor (recv, send, send_all, accept, connect), fern::io_wait for coroutines.
+// non-blocking descriptor (sock_recv, sock_send, sock_sendall, sock_accept, sock_connect: asyncio's
+// loop.sock_* names, which no libc function shares), fern::io_wait for coroutines.
 // Each operation tries the system call first and suspends only on EAGAIN, through the hub's
 // driver exactly as a greenlet's wait_fd does (the FdWatch and the Waiter live in the task's frame).
 //
 // Errors: std::system_error with the errno (system_category), Errc::timed_out when `timeout`
 // passes, Errc::closed when the fd is closed through fern::close_fd while waited on. End of stream
-// is a value: recv returns 0. Descriptors created here (accept) are adopted by the driver.
+// is a value: sock_recv returns 0. Descriptors created here (sock_accept) are adopted by the driver.
 #pragma once
 
 #include <sys/socket.h>
@@ -67,15 +68,14 @@ inline FdReadyAwaiter writable(int fd, Duration timeout = kForever) noexcept {
 }
 
 // Receives up to `size` bytes; 0 at end of stream.
-Task<std::size_t> recv(int fd, void* buffer, std::size_t size, Duration timeout = kForever);
+Task<std::size_t> sock_recv(int fd, void* buffer, std::size_t size, Duration timeout = kForever);
 // Sends some of the bytes (at least one); returns how many.
-Task<std::size_t> send(int fd, const void* data, std::size_t size, Duration timeout = kForever);
+Task<std::size_t> sock_send(int fd, const void* data, std::size_t size, Duration timeout = kForever);
 // Sends all of the bytes; `timeout` bounds the whole call.
-Task<void> send_all(int fd, const void* data, std::size_t size, Duration timeout = kForever);
+Task<void> sock_sendall(int fd, const void* data, std::size_t size, Duration timeout = kForever);
 // Accepts a connection: a new non-blocking, close-on-exec descriptor.
-Task<int> accept(int listen_fd, Duration timeout = kForever);
-// Connects a non-blocking socket. Call it qualified, aio::connect: with a sockaddr argument,
-// argument-dependent lookup also finds ::connect.
-Task<void> connect(int fd, const sockaddr* address, socklen_t length, Duration timeout = kForever);
+Task<int> sock_accept(int listen_fd, Duration timeout = kForever);
+// Connects a non-blocking socket.
+Task<void> sock_connect(int fd, const sockaddr* address, socklen_t length, Duration timeout = kForever);
 
 }  // namespace fern::aio

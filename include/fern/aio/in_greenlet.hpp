@@ -32,7 +32,7 @@ template <class R>
 Task<R> join(GreenletRef<R> g, Duration timeout = kForever) {
   const bool finished = co_await detail::ReadyAwaiter(*g, deadline_after(timeout));
   if (!finished) detail::throw_greenlet_join_timeout();
-  co_return g.get(Duration::zero());
+  co_return std::move(g).get(Duration::zero());
 }
 
 namespace detail {
@@ -51,7 +51,9 @@ struct KillUnfinished {
 template <class F>
 auto in_greenlet(F fn) -> Task<std::invoke_result_t<F&>> {
   using R = std::invoke_result_t<F&>;
-  GreenletRef<R> g = fern::spawn(std::move(fn));
+  SpawnOptions options;
+  options.report_failure = false;  // rethrown in the awaiting task below, not a stray failure
+  GreenletRef<R> g = fern::spawn_with(options, std::move(fn));
   detail::KillUnfinished<R> guard{g};
   std::exception_ptr interrupt;
   try {
@@ -65,7 +67,7 @@ auto in_greenlet(F fn) -> Task<std::invoke_result_t<F&>> {
     if (g->killed() || !g->successful()) std::rethrow_exception(interrupt);
     (co_await detail::this_chain())->pending = interrupt;
   }
-  co_return g.get(Duration::zero());
+  co_return std::move(g).get(Duration::zero());
 }
 
 }  // namespace fern::aio

@@ -1,5 +1,5 @@
-// Sync primitives from tasks: a task awaits fern's Event, AsyncResult, Queue family, Lock and
-// Semaphore without blocking the hub, sharing them with greenlets.
+// Sync primitives from tasks: a task awaits fern's Event, AsyncResult, Queue family, Lock,
+// Semaphore, Condition and Barrier without blocking the hub, sharing them with greenlets.
 //
 // How it blocks: Event, AsyncResult and anything else that is a fern::Waitable are awaited
 // natively (until_ready links the task's Waiter to the object, as fern::wait does for
@@ -9,6 +9,7 @@
 // complete at once (an item is there, a permit is free) never leaves the task.
 #pragma once
 
+#include <cstddef>
 #include <type_traits>
 #include <utility>
 
@@ -18,6 +19,8 @@
 #include "fern/base/clock.hpp"
 #include "fern/hub/waitable.hpp"
 #include "fern/sync/async_result.hpp"
+#include "fern/sync/barrier.hpp"
+#include "fern/sync/condition.hpp"
 #include "fern/sync/event.hpp"
 #include "fern/sync/lock.hpp"
 #include "fern/sync/queue.hpp"
@@ -63,6 +66,52 @@ template <class S>
 requires std::is_base_of_v<Semaphore, S> Task<bool> acquire(S& semaphore, Duration timeout = kForever) {
   if (semaphore.try_acquire()) co_return true;
   co_return co_await in_greenlet([&semaphore, timeout] { return semaphore.acquire(timeout); });
+}
+
+// A permit held for a scope, asyncio's `async with lock:`: released when it goes out of scope, on
+// every path (co_return, an exception, a cancelled task).
+//
+//   auto held = co_await aio::scoped_acquire(lock);
+//   if (auto held = co_await aio::scoped_acquire(semaphore, 50ms)) { ... }  // false: timed out
+template <class S>
+class [[nodiscard]] ScopedPermit {
+ public:
+  ScopedPermit(S* semaphore) noexcept : semaphore_(semaphore) {}
+  ScopedPermit(ScopedPermit&& o) noexcept : semaphore_(std::exchange(o.semaphore_, nullptr)) {}
+  ScopedPermit& operator=(ScopedPermit&&) = delete;
+  ~ScopedPermit() { release(); }
+  // Whether the permit was taken (false only after a timeout).
+  explicit operator bool() const noexcept { return semaphore_ != nullptr; }
+  // Gives the permit back before the scope ends.
+  void release() {
+    if (S* s = std::exchange(semaphore_, nullptr)) s->release();
+  }
+
+ private:
+  S* semaphore_;
+};
+
+template <class S>
+requires std::is_base_of_v<Semaphore, S> Task<ScopedPermit<S>> scoped_acquire(S& semaphore,
+                                                                              Duration timeout = kForever) {
+  const bool taken = co_await acquire(semaphore, timeout);
+  co_return ScopedPermit<S>(taken ? &semaphore : nullptr);
+}
+
+// A Condition's lock, for a task: co_await scoped_acquire(condition).
+inline Task<ScopedPermit<Lock>> scoped_acquire(Condition& condition, Duration timeout = kForever) {
+  return scoped_acquire(condition.underlying_lock(), timeout);
+}
+
+// Condition::wait for tasks: the task holds the condition's lock (scoped_acquire(condition)); the
+// lock is released while it waits and held again when this returns.
+inline Task<bool> wait(Condition& condition, Duration timeout = kForever) {
+  co_return co_await in_greenlet([&condition, timeout] { return condition.wait(timeout); });
+}
+
+// Barrier::wait for tasks: the arrival index, or BrokenBarrier.
+inline Task<std::size_t> wait(Barrier& barrier, Duration timeout = kForever) {
+  co_return co_await in_greenlet([&barrier, timeout] { return barrier.wait(timeout); });
 }
 
 }  // namespace fern::aio

@@ -8,7 +8,9 @@
 //   all_completed     all have finished (the default)
 #pragma once
 
+#include <ranges>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "fern/aio/detail/tasks_awaiter.hpp"
@@ -25,14 +27,31 @@ struct WaitResult {
   std::vector<TaskHandle<>> pending;
 };
 
-Task<WaitResult> wait(std::vector<TaskHandle<>> tasks, ReturnWhen when = ReturnWhen::all_completed,
-                      Duration timeout = kForever);
+namespace detail {
+Task<WaitResult> wait_tasks(std::vector<TaskHandle<>> tasks, ReturnWhen when, Duration timeout);
 
-// co_await wait(spawn(a()), spawn(b())): all_completed over the given tasks, no timeout. (Also the
-// form to use inside a coroutine: g++ 12 mishandles a braced list whose full-expression awaits.)
+template <class H>
+struct IsTaskHandle : std::false_type {};
+template <class T>
+struct IsTaskHandle<TaskHandle<T>> : std::true_type {};
+}  // namespace detail
+
+// Any range of handles, typed or not: co_await wait(handles, ReturnWhen::first_completed, 1s).
+template <std::ranges::input_range R>
+requires detail::IsTaskHandle<std::remove_cvref_t<std::ranges::range_value_t<R>>>::value Task<WaitResult>
+wait(R&& tasks, ReturnWhen when = ReturnWhen::all_completed, Duration timeout = kForever) {
+  std::vector<TaskHandle<>> handles;
+  for (auto&& t : tasks) handles.emplace_back(t);
+  return detail::wait_tasks(std::move(handles), when, timeout);
+}
+
+// co_await wait(spawn(a()), spawn(b())): all_completed over the given tasks, no timeout. There is
+// deliberately no braced-list form: g++ 12 miscompiles a braced list whose full-expression awaits,
+// so wait({a, b}) does not compile rather than fail at run time.
 template <class... T>
 requires(sizeof...(T) > 0) Task<WaitResult> wait(const TaskHandle<T>&... tasks) {
-  return wait(std::vector<TaskHandle<>>{TaskHandle<>(tasks)...});
+  return detail::wait_tasks(std::vector<TaskHandle<>>{TaskHandle<>(tasks)...}, ReturnWhen::all_completed,
+                            kForever);
 }
 
 }  // namespace fern::aio

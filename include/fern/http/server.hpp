@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,7 @@
 #include "fern/http/server_response.hpp"
 #include "fern/net/address.hpp"
 #include "fern/net/stream_server.hpp"
+#include "fern/net/tls_context.hpp"
 
 namespace fern::http {
 
@@ -48,6 +50,9 @@ struct ServerOptions {
   std::size_t receive_buffer = 16 * 1024;              // bytes per recv
   std::string server_name = "fern";                    // the Server field; empty: none
   net::StreamServerOptions stream;                     // backlog, max_connections, reuse_port, log
+  // HTTPS: a server context (certificate and key). Each connection's handshake runs in its own
+  // greenlet within header_timeout; a client that fails it is dropped without a log line.
+  std::optional<net::TlsContext> tls;
 };
 
 namespace detail {

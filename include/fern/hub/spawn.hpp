@@ -8,11 +8,14 @@
 #pragma once
 
 #include <any>
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
 #include <initializer_list>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <string>
 #include <tuple>
@@ -38,6 +41,9 @@ struct SpawnOptions {
   // Where the greenlet was spawned, for fern::run_info(): the braces that made these options (in
   // spawn_with({...}, fn)), or the caller of spawn(). No stack walk: the compiler fills it in.
   SourceSite site = SourceSite::current();
+  // Whether a failure is reported to the hub's error handler (printed by default, as gevent does).
+  // Off where the spawner hands the failure on itself (aio::in_greenlet rethrows it in its task).
+  bool report_failure = true;
 };
 
 class HubGreenlet : public Greenlet, public Waitable, public HubResident {
@@ -123,6 +129,7 @@ class HubGreenlet : public Greenlet, public Waitable, public HubResident {
   bool killed_ = false;
   bool self_ref_ = false;
   bool queued_ = false;  // a ready-queue entry points here
+  bool report_failure_;
 };
 
 namespace detail {
@@ -166,6 +173,16 @@ auto bind_spawned(F&& fn, Args&&... args) {
 [[noreturn]] void throw_join_timeout();
 [[noreturn]] void throw_killed();
 
+// What GreenletRef<void>::get() dereferences: nothing.
+struct VoidResult {
+  void operator*() const noexcept {}
+};
+
+template <class R>
+struct IsGreenletRef : std::false_type {};
+template <class U>
+struct IsGreenletRef<GreenletRef<U>> : std::true_type {};
+
 }  // namespace detail
 
 // A counted reference to a spawned greenlet; GreenletRef<R> converts to the untyped GreenletRef<>.
@@ -195,19 +212,54 @@ class GreenletRef {
   explicit operator bool() const noexcept { return g_ != nullptr; }
   bool operator==(const GreenletRef& o) const noexcept { return g_ == o.g_; }
 
-  // Joins, then returns its result or rethrows its exception. Throws TimeoutError when `timeout`
-  // passes first, GreenletExit if it was killed before producing a value.
-  T get(Duration timeout = kForever) const {
-    if (!g_->join(timeout)) detail::throw_join_timeout();
-    if (auto e = g_->exception()) std::rethrow_exception(e);
-    if constexpr (!std::is_void_v<T>) {
-      auto* typed = static_cast<detail::HubGreenletWithResult<T>*>(g_);
-      if (!typed->result) detail::throw_killed();
-      return *typed->result;
+  // Joins, then returns a copy of its result or rethrows its exception. Throws TimeoutError when
+  // `timeout` passes first, GreenletExit if it was killed before producing a value.
+  T get(Duration timeout = kForever) const& requires(std::is_void_v<T> || std::copy_constructible<T>) {
+    return *joined_result(timeout);
+  }
+  // The same, moving the result out: for move-only results (std::move(ref).get(), or straight on
+  // spawn(...).get()). Every other reference to this greenlet then sees the moved-from value.
+  T get(Duration timeout = kForever) && {
+    if constexpr (std::is_void_v<T>) {
+      joined_result(timeout);
+    } else {
+      return std::move(*joined_result(timeout));
     }
   }
 
+  // Callbacks run in the hub soon after it finishes, given this typed reference, so they can
+  // get() its value; each returns an id for (*this)->unlink().
+  template <std::invocable<GreenletRef> F>
+  std::uint64_t link(F fn) const {
+    return g_->link(typed_callback(std::move(fn)));
+  }
+  template <std::invocable<GreenletRef> F>
+  std::uint64_t link_value(F fn) const {
+    return g_->link_value(typed_callback(std::move(fn)));
+  }
+  template <std::invocable<GreenletRef> F>
+  std::uint64_t link_exception(F fn) const {
+    return g_->link_exception(typed_callback(std::move(fn)));
+  }
+
  private:
+  // The stored result once it has finished (void: an empty holder); rethrows its failure.
+  auto joined_result(Duration timeout) const {
+    if (!g_->join(timeout)) detail::throw_join_timeout();
+    if (auto e = g_->exception()) std::rethrow_exception(e);
+    if constexpr (std::is_void_v<T>) {
+      return detail::VoidResult{};
+    } else {
+      auto* typed = static_cast<detail::HubGreenletWithResult<T>*>(g_);
+      if (!typed->result) detail::throw_killed();
+      return &*typed->result;
+    }
+  }
+  template <class F>
+  static HubGreenlet::Callback typed_callback(F fn) {
+    return [fn = std::move(fn)](GreenletRef<> g) mutable { fn(GreenletRef(g.get_pointer())); };
+  }
+
   HubGreenlet* g_ = nullptr;
 };
 
@@ -284,14 +336,37 @@ auto spawn_later(Duration delay, F&& fn, Args&&... args) {
   return ref;
 }
 
-// Waits for all of them (up to `timeout`); returns those that finished. With `raise_error`, the
-// first failure found is rethrown once all are done or the wait ends.
+// Waits for all of them, or for the first `count` to finish (gevent's joinall count=), up to
+// `timeout`; returns those that finished (with `count`, in finishing order). With `raise_error`, the
+// first failure among them is rethrown once the wait ends.
+inline constexpr std::size_t kJoinAll = static_cast<std::size_t>(-1);
 std::vector<GreenletRef<>> joinall(std::span<const GreenletRef<>> greenlets, Duration timeout = kForever,
-                                   bool raise_error = false);
+                                   bool raise_error = false, std::size_t count = kJoinAll);
 inline std::vector<GreenletRef<>> joinall(std::initializer_list<GreenletRef<>> greenlets,
-                                          Duration timeout = kForever, bool raise_error = false) {
-  return joinall(std::span<const GreenletRef<>>(greenlets.begin(), greenlets.size()), timeout, raise_error);
+                                          Duration timeout = kForever, bool raise_error = false,
+                                          std::size_t count = kJoinAll) {
+  return joinall(std::span<const GreenletRef<>>(greenlets.begin(), greenlets.size()), timeout, raise_error,
+                 count);
 }
+// Any range of references, typed or not: a std::vector<GreenletRef<int>>, a std::array, a span.
+template <class R>
+concept GreenletRefRange = std::ranges::input_range<R> &&
+    detail::IsGreenletRef<std::remove_cvref_t<std::ranges::range_value_t<R>>>::value;
+namespace detail {
+template <GreenletRefRange R>
+std::vector<GreenletRef<>> untyped_refs(const R& greenlets) {
+  std::vector<GreenletRef<>> out;
+  for (const auto& g : greenlets) out.emplace_back(g);
+  return out;
+}
+}  // namespace detail
+template <GreenletRefRange R>
+std::vector<GreenletRef<>> joinall(const R& greenlets, Duration timeout = kForever, bool raise_error = false,
+                                   std::size_t count = kJoinAll) {
+  return joinall(std::span<const GreenletRef<>>(detail::untyped_refs(greenlets)), timeout, raise_error,
+                 count);
+}
+
 // Kills them all (GreenletExit by default); with `block`, waits up to `timeout` for them to finish.
 void killall(std::span<const GreenletRef<>> greenlets, std::exception_ptr error = nullptr, bool block = true,
              Duration timeout = kForever);
@@ -299,6 +374,12 @@ inline void killall(std::initializer_list<GreenletRef<>> greenlets, std::excepti
                     bool block = true, Duration timeout = kForever) {
   killall(std::span<const GreenletRef<>>(greenlets.begin(), greenlets.size()), std::move(error), block,
           timeout);
+}
+
+template <GreenletRefRange R>
+void killall(const R& greenlets, std::exception_ptr error = nullptr, bool block = true,
+             Duration timeout = kForever) {
+  killall(std::span<const GreenletRef<>>(detail::untyped_refs(greenlets)), std::move(error), block, timeout);
 }
 
 // The spawned greenlet running now, or null (main, the hub, a raw greenlet).

@@ -5,7 +5,8 @@
 //   fern::Timeout t(2s);
 //   try { slow(); } catch (const fern::TimeoutError& e) { if (!e.is(t)) throw; ... }
 //
-// with_timeout(d, fn, fallback) runs fn under a scope and returns fallback if that scope fired.
+// with_timeout(d, fn) runs fn under a scope; with_timeout(d, fn, fallback) returns fallback instead of
+// raising when that scope fired.
 #pragma once
 
 #include <system_error>
@@ -54,8 +55,18 @@ class Timeout {
   bool fired_ = false;
 };
 
+// Runs fn under a scope of `d`; its TimeoutError, if the scope fires, reaches the caller (gevent's
+// with_timeout without timeout_value). Any result type, void included.
+template <class F>
+std::invoke_result_t<F> with_timeout(Duration d, F&& fn) {
+  Timeout scope(d);
+  return std::forward<F>(fn)();
+}
+
+// The same, but the fallback is returned if this scope fired (an outer scope's error passes).
 template <class F, class T>
-auto with_timeout(Duration d, F&& fn, T fallback) -> std::common_type_t<std::invoke_result_t<F>, T> {
+requires(!std::is_void_v<std::invoke_result_t<F>>) auto with_timeout(Duration d, F&& fn, T fallback)
+    -> std::common_type_t<std::invoke_result_t<F>, T> {
   Timeout scope(d);
   try {
     return std::forward<F>(fn)();

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
@@ -27,6 +28,12 @@ struct ResolveOptions {
 
 // The addresses of `host` with `port` filled in, in the system resolver's order.
 std::vector<Address> resolve(std::string_view host, std::uint16_t port, const ResolveOptions& options = {});
+
+// Reverse resolution (getnameinfo, gevent's gethostbyaddr): the host name of `address`, from
+// /etc/hosts or DNS in the nsswitch order, on the thread pool. With `name_required` (NI_NAMEREQD) an
+// address without a name is EAI_NONAME; without it the numeric form comes back.
+std::string resolve_name(const Address& address, bool name_required = true,
+                         Duration timeout = std::chrono::seconds(30));
 
 // getaddrinfo's error codes (EAI_NONAME, ...) as std::error_code values.
 const std::error_category& resolver_category() noexcept;

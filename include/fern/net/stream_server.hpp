@@ -7,7 +7,9 @@
 //
 // Blocking: start() binds and returns at once; serve_forever() parks the caller until stop().
 // stop(grace) stops accepting, waits up to `grace` for handlers to finish on their own, then kills
-// the rest (GreenletExit, which unwinds their stacks and closes their sockets). Everything runs on
+// the rest (GreenletExit, which unwinds their stacks and closes their sockets). With
+// end_reads_on_stop it first ends the reading side of every open connection, so a handler parked in
+// a read sees end of stream at once (as http::Server closes its idle connections). Everything runs on
 // the hub of the thread that called start(); use the server from that thread only.
 #pragma once
 
@@ -22,6 +24,7 @@
 #include <string_view>
 
 #include "fern/base/clock.hpp"
+#include "fern/base/intrusive_list.hpp"
 #include "fern/greenlet/greenlet.hpp"
 #include "fern/hub/spawn.hpp"
 #include "fern/net/address.hpp"
@@ -46,6 +49,13 @@ struct StreamServerOptions {
   Duration handler_timeout = kForever;
   // How long the acceptor sleeps after EMFILE/ENFILE/ENOBUFS/ENOMEM before accepting again.
   Duration accept_backoff = std::chrono::milliseconds(50);
+  // At stop(grace), shut every connection still open down for reading, so a handler parked in a
+  // read (an idle client) sees end of stream at once and can finish; replies being written still go
+  // out. Off by default: a stream server cannot tell a read between messages from one in the middle
+  // of a message, and a client still sending would be cut; without it stop() lets live connections
+  // carry on until they end or the grace runs out (gevent's behaviour). Turn it on for protocols
+  // whose clients can retry, to stop in milliseconds instead of the whole grace.
+  bool end_reads_on_stop = false;
   // Handler greenlets' stacks: StackMode::dense makes a parked connection cost about one page.
   GreenletOptions handler_stack = Greenlet::defaults();
   ServerLog log = log_to_stderr;
@@ -95,6 +105,14 @@ class StreamServer {
   bool accept_one();
   void handle_accept_error(const std::error_code& ec);
   void run_handler(Socket connection, const Address& peer);
+  void end_reads() noexcept;
+
+  // A connection whose handler runs, known by descriptor and socket inode: the handler owns the
+  // Socket and may close it early, and the number may then name another file by the time of stop().
+  struct LiveConnection : ListNode {
+    int fd = -1;
+    std::uint64_t inode = 0;
+  };
 
   Address local_;
   Address bound_;
@@ -102,6 +120,7 @@ class StreamServer {
   StreamServerOptions options_;
   Socket listener_;
   std::unique_ptr<Group> handlers_;  // a Pool when max_connections is set
+  IntrusiveList<LiveConnection> live_;
   Pool* pool_ = nullptr;
   GreenletRef<> acceptor_;
   SpawnOptions spawn_options_;

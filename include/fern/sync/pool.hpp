@@ -10,6 +10,9 @@
 // last item. The items are read lazily by a feeder greenlet, so an lvalue range must outlive the
 // IMap (an rvalue range is moved into it). Destroying an IMap kills the work it has not handed out.
 //
+// apply(fn) runs fn in the group and returns its result; apply_async(fn) and map_async(fn, items) never
+// park the caller and return a greenlet whose get() gives the result.
+//
 // Every member finishes on its own; destroying a Group stops tracking, it kills nobody.
 #pragma once
 
@@ -86,14 +89,38 @@ class Group {
   template <class F, class... Args>
   auto spawn(F&& fn, Args&&... args) {
     reserve_slot(kForever);
-    try {
-      auto g = fern::spawn(std::forward<F>(fn), std::forward<Args>(args)...);
-      track_started(g);
-      return g;
-    } catch (...) {
-      release_slot();
-      throw;
-    }
+    return spawn_in_reserved_slot(std::forward<F>(fn), std::forward<Args>(args)...);
+  }
+
+  // gevent's apply: fn(args...) in a member greenlet (parking for a Pool slot), its result
+  // returned or its exception rethrown. Called from a member it runs fn inline, as gevent does:
+  // waiting for a slot there could wait for itself.
+  template <class F, class... Args>
+  auto apply(F&& fn, Args&&... args) {
+    if (HubGreenlet* self = current_spawned(); self && contains(GreenletRef<>(self)))
+      return std::invoke(std::forward<F>(fn), std::forward<Args>(args)...);
+    return std::move(spawn(std::forward<F>(fn), std::forward<Args>(args)...)).get();
+  }
+
+  // gevent's apply_async: never parks the caller. With a free slot fn(args...) starts as a member at
+  // once; otherwise a greenlet outside the group waits for a slot and applies it there. Either way
+  // the returned reference's get() gives fn's result. The group must outlive that greenlet.
+  template <class F, class... Args>
+  auto apply_async(F&& fn, Args&&... args) {
+    auto bound = detail::bind_spawned(std::forward<F>(fn), std::forward<Args>(args)...);
+    if (reserve_slot(Duration::zero())) return spawn_in_reserved_slot(std::move(bound));
+    return fern::spawn([this, bound = std::move(bound)]() mutable { return apply(std::move(bound)); });
+  }
+
+  // gevent's map_async: map() in a greenlet of its own (not a member); get() on the returned
+  // reference gives the results in item order. The items are moved or copied in; the group must
+  // outlive the greenlet.
+  template <class F, class Range>
+  auto map_async(F&& fn, Range&& items) {
+    return fern::spawn([this, fn = std::forward<F>(fn),
+                        items = std::remove_cvref_t<Range>(std::forward<Range>(items))]() mutable {
+      return map(fn, std::move(items));
+    });
   }
 
   // Tracks a greenlet spawned elsewhere; a Pool parks while full, false when `timeout` passed
@@ -118,13 +145,16 @@ class Group {
 
   // See the top of this file. fn is called as fn(item) with each item moved (an owned range) or
   // copied; its result type must not be void.
+  // `maxsize` (gevent's): at most that many results waiting for the reader, started and not yet
+  // handed out; the feeder parks before starting more, so an unread IMap holds bounded memory.
+  // 0: no bound beyond the Pool's.
   template <class F, class Range>
-  auto imap(F&& fn, Range&& items) {
-    return start_imap(std::forward<F>(fn), std::forward<Range>(items), true);
+  auto imap(F&& fn, Range&& items, std::size_t maxsize = 0) {
+    return start_imap(std::forward<F>(fn), std::forward<Range>(items), true, maxsize);
   }
   template <class F, class Range>
-  auto imap_unordered(F&& fn, Range&& items) {
-    return start_imap(std::forward<F>(fn), std::forward<Range>(items), false);
+  auto imap_unordered(F&& fn, Range&& items, std::size_t maxsize = 0) {
+    return start_imap(std::forward<F>(fn), std::forward<Range>(items), false, maxsize);
   }
   // The results in item order; rethrows the first failure in that order, TimeoutError when
   // `timeout` passes first. Work not collected is killed.
@@ -137,6 +167,18 @@ class Group {
   virtual void release_slot() noexcept {}
 
  private:
+  template <class F, class... Args>
+  auto spawn_in_reserved_slot(F&& fn, Args&&... args) {
+    try {
+      auto g = fern::spawn(std::forward<F>(fn), std::forward<Args>(args)...);
+      track_started(g);
+      return g;
+    } catch (...) {
+      release_slot();
+      throw;
+    }
+  }
+
   struct Member {
     Link link;
     GreenletRef<> greenlet;
@@ -149,7 +191,7 @@ class Group {
   void forget(HubGreenlet* g) noexcept;
 
   template <class F, class Range>
-  auto start_imap(F&& fn, Range&& items, bool ordered);
+  auto start_imap(F&& fn, Range&& items, bool ordered, std::size_t maxsize);
 
   std::unordered_map<HubGreenlet*, std::unique_ptr<Member>> members_;
   WaitQueue emptied_{"Group.join", this};
@@ -265,6 +307,7 @@ class IMap {
     std::optional<R> hand_out(Worker* w) {
       auto node = running.extract(w->index);
       ++handed_out;
+      notify_change();  // a feeder held by maxsize may start the next item
       HubGreenlet& g = *w->greenlet;
       rethrow_failure(g);
       // Moved out, not copied as GreenletRef::get() would: R may be move-only.
@@ -294,7 +337,7 @@ class IMap {
 };
 
 template <class F, class Range>
-auto Group::start_imap(F&& fn, Range&& items, bool ordered) {
+auto Group::start_imap(F&& fn, Range&& items, bool ordered, std::size_t maxsize) {
   using Fn = std::decay_t<F>;
   using Item = detail::RangeItem<Range>;
   using R = std::remove_cvref_t<std::invoke_result_t<Fn&, Item&&>>;
@@ -303,9 +346,11 @@ auto Group::start_imap(F&& fn, Range&& items, bool ordered) {
 
   auto state = std::make_shared<typename IMap<R>::State>(ordered);
   auto call = std::make_shared<Fn>(std::forward<F>(fn));
-  auto feed = [this, state, call, source = Source{std::forward<Range>(items)}]() mutable {
+  auto feed = [this, state, call, maxsize, source = Source{std::forward<Range>(items)}]() mutable {
     try {
       for (auto&& item : source.range) {
+        while (maxsize != 0 && state->spawned - state->handed_out >= maxsize)
+          state->wait_change(TimePoint::max());
         Item copy = [&]() -> Item {
           if constexpr (Source::owned) {
             return std::move(item);

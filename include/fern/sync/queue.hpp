@@ -5,7 +5,7 @@
 // passes the reservation on, so items are never lost or stolen.
 //
 // The family, all with the same interface:
-//   Queue<T>                  first in, first out
+//   Queue<T>                  first in, first out (SimpleQueue<T>: the same, gevent's name)
 //   LifoQueue<T>              last in, first out
 //   PriorityQueue<T, Compare> smallest first under Compare (std::less: like Python's heapq and
 //                             gevent's PriorityQueue; the opposite of std::priority_queue, which
@@ -127,7 +127,9 @@ class BasicQueue {
  public:
   using value_type = T;
 
-  explicit BasicQueue(std::size_t maxsize = 0) noexcept : maxsize_(maxsize) {}
+  // Unbounded. Not explicit: a struct holding a queue stays usable with designated initialisers.
+  BasicQueue() noexcept = default;
+  explicit BasicQueue(std::size_t maxsize) noexcept : maxsize_(maxsize) {}
   BasicQueue(const BasicQueue&) = delete;
   BasicQueue& operator=(const BasicQueue&) = delete;
   virtual ~BasicQueue() = default;
@@ -249,13 +251,16 @@ class BasicQueue {
   }
 
   Store store_;
-  std::size_t maxsize_;
+  std::size_t maxsize_ = 0;
   FairWaitQueue getters_{"Queue.get", this};
   FairWaitQueue putters_{"Queue.put", this};
 };
 
 template <class T>
 using Queue = BasicQueue<T, detail::FifoStore<T>>;
+// gevent's name for the plain (not joinable) FIFO.
+template <class T>
+using SimpleQueue = Queue<T>;
 template <class T>
 using LifoQueue = BasicQueue<T, detail::LifoStore<T>>;
 template <class T, class Compare = std::less<T>>

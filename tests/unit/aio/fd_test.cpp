@@ -22,25 +22,25 @@ namespace {
 
 // An echo server task for one connection and a client task, both on the same hub.
 Task<void> echo_one(int listen_fd) {
-  int fd = co_await accept(listen_fd);
+  int fd = co_await sock_accept(listen_fd);
   char buf[4096];
   for (;;) {
-    std::size_t n = co_await recv(fd, buf, sizeof buf);
+    std::size_t n = co_await sock_recv(fd, buf, sizeof buf);
     if (n == 0) break;
-    co_await send_all(fd, buf, n);
+    co_await sock_sendall(fd, buf, n);
   }
   close_fd(fd);
 }
 
 Task<std::string> client(const test::Listener& l, std::string message) {
   int fd = test::tcp_socket();
-  co_await aio::connect(fd, l.addr(), sizeof l.address);
-  co_await send_all(fd, message.data(), message.size());
+  co_await aio::sock_connect(fd, l.addr(), sizeof l.address);
+  co_await sock_sendall(fd, message.data(), message.size());
   ::shutdown(fd, SHUT_WR);
   std::string got;
   char buf[1024];
   for (;;) {
-    std::size_t n = co_await recv(fd, buf, sizeof buf);
+    std::size_t n = co_await sock_recv(fd, buf, sizeof buf);
     if (n == 0) break;
     got.append(buf, n);
   }
@@ -66,7 +66,7 @@ TEST(AioFd, ReadinessWaitTimesOut) {
   EXPECT_EQ(run(wait_readable_for(l.fd, 2ms)), make_error_code(Errc::timed_out));
 }
 
-Task<void> accept_throwing(int fd) { (void)co_await accept(fd, 2ms); }
+Task<void> accept_throwing(int fd) { (void)co_await sock_accept(fd, 2ms); }
 
 TEST(AioFd, AcceptThrowsTimedOut) {
   test::Listener l;
@@ -83,7 +83,7 @@ Task<std::error_code> wait_for_data(int fd) { co_return co_await wait_fd(fd, io_
 TEST(AioFd, ClosingTheFdWakesTheWaitingTaskWithClosed) {
   test::Listener l;
   int fd = test::tcp_socket();
-  spawn(aio::connect(fd, l.addr(), sizeof l.address)).get();
+  spawn(aio::sock_connect(fd, l.addr(), sizeof l.address)).get();
   auto waiter = spawn(wait_for_data(fd));  // the server never writes
   fern::sleep(1ms);
   EXPECT_FALSE(waiter.done());
@@ -93,13 +93,13 @@ TEST(AioFd, ClosingTheFdWakesTheWaitingTaskWithClosed) {
 
 Task<void> cancelled_reader(int fd) {
   char c;
-  (void)co_await recv(fd, &c, 1);
+  (void)co_await sock_recv(fd, &c, 1);
 }
 
 TEST(AioFd, CancellingASuspendedRecvUnregistersIt) {
   test::Listener l;
   int fd = test::tcp_socket();
-  auto connecting = spawn(aio::connect(fd, l.addr(), sizeof l.address));
+  auto connecting = spawn(aio::sock_connect(fd, l.addr(), sizeof l.address));
   connecting.get();
   auto reader = spawn(cancelled_reader(fd));
   fern::sleep(1ms);

@@ -79,5 +79,47 @@ TEST(Gather, AnInterruptedGatherCancelsAndAwaitsItsTasks) {
   EXPECT_EQ(log, (Log{"x cancelled", "y cancelled"}));
 }
 
+// return_exceptions=True: a failure is a value in its place and cancels nobody.
+Task<int> fail_after(Log& log, Duration d) {
+  co_await sleep(d);
+  log.push_back("failed");
+  throw std::runtime_error("task failed");
+}
+
+Task<std::string> settled_pair(Log& log) {
+  auto [a, b, c] = co_await gather_settled(fail_after(log, 0ms), after(log, 2, 2ms), nothing(log));
+  std::string out = a.ok() ? "a ok" : "a failed";
+  out += " b=" + std::to_string(b.value());
+  out += c.ok() ? " c ok" : " c failed";
+  try {
+    (void)a.value();
+  } catch (const std::runtime_error& e) {
+    out += std::string(" (") + e.what() + ")";
+  }
+  co_return out;
+}
+
+TEST(Gather, SettledKeepsFailuresAsValuesAndCancelsNothing) {
+  Log log;
+  EXPECT_EQ(run(settled_pair(log)), "a failed b=2 c ok (task failed)");
+  EXPECT_EQ(log, (Log{"void", "failed", "2"}));  // the slower task ran to its end
+}
+
+Task<std::size_t> settled_all_failures(Log& log) {
+  std::vector<Task<int>> tasks;
+  tasks.push_back(after(log, 1, 1ms));
+  tasks.push_back(fail_after(log, 0ms));
+  tasks.push_back(after(log, 3, 0ms));
+  auto results = co_await gather_all_settled(std::move(tasks));
+  std::size_t failures = 0;
+  for (const auto& r : results) failures += r.ok() ? 0 : 1;
+  co_return failures * 100 + static_cast<std::size_t>(results[0].value() + results[2].value());
+}
+
+TEST(Gather, AllSettledReturnsEveryOutcomeInOrder) {
+  Log log;
+  EXPECT_EQ(run(settled_all_failures(log)), 104u);
+}
+
 }  // namespace
 }  // namespace fern::aio

@@ -21,8 +21,8 @@ namespace {
 
 // The server side writes `script` in small pieces, then closes.
 Task<void> serve_script(int listen_fd, std::vector<std::string> script) {
-  int fd = co_await accept(listen_fd);
-  for (const std::string& piece : script) co_await send_all(fd, piece.data(), piece.size());
+  int fd = co_await sock_accept(listen_fd);
+  for (const std::string& piece : script) co_await sock_sendall(fd, piece.data(), piece.size());
   close_fd(fd);
 }
 
@@ -34,7 +34,7 @@ struct Reads {
 
 Task<Reads> read_script(const test::Listener& l) {
   int fd = test::tcp_socket();
-  co_await aio::connect(fd, l.addr(), sizeof l.address);
+  co_await aio::sock_connect(fd, l.addr(), sizeof l.address);
   Stream s(fd, 64);  // a small buffer: lines cross buffer boundaries
   Reads r;
   r.lines.push_back(co_await s.read_line());
@@ -62,7 +62,7 @@ TEST(AioStream, LinesAndExactReadsAcrossPieces) {
 
 Task<std::error_code> read_too_much(const test::Listener& l, bool line) {
   int fd = test::tcp_socket();
-  co_await aio::connect(fd, l.addr(), sizeof l.address);
+  co_await aio::sock_connect(fd, l.addr(), sizeof l.address);
   Stream s(fd);
   std::error_code ec;
   try {
@@ -95,9 +95,9 @@ TEST(AioStream, AnOverlongLineIsRefused) {
 
 Task<std::string> echo_via_stream(const test::Listener& l) {
   int server_fd = -1;
-  auto accepted = spawn(accept(l.fd));
+  auto accepted = spawn(sock_accept(l.fd));
   int fd = test::tcp_socket();
-  co_await aio::connect(fd, l.addr(), sizeof l.address);
+  co_await aio::sock_connect(fd, l.addr(), sizeof l.address);
   server_fd = co_await accepted;
   Stream client(fd), server(server_fd);
   co_await client.write("ping\n");

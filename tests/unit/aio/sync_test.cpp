@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -146,6 +148,80 @@ TEST(AioSync, SemaphoreAcquireTimesOutAndSharesPermitsWithGreenlets) {
   EXPECT_TRUE(run(try_acquire_for(s, kForever)));
   EXPECT_EQ(s.counter(), 0u);
   s.release();
+}
+
+// asyncio's `async with lock:`: the permit goes back at the end of the scope, also when the task
+// leaves it by an exception; a timed-out scoped_acquire holds nothing.
+Task<void> scoped_critical(Lock& lock, Log& log, std::string name, bool fail) {
+  auto held = co_await scoped_acquire(lock);
+  log.push_back(name + " in");
+  co_await sleep(1ms);
+  if (fail) throw std::runtime_error(name + " failed");
+  log.push_back(name + " out");
+}
+
+Task<void> scoped_contend(Lock& lock, Log& log) {
+  auto a = spawn(scoped_critical(lock, log, "a", true));
+  auto b = spawn(scoped_critical(lock, log, "b", false));
+  try {
+    co_await a;
+  } catch (const std::runtime_error&) {
+    log.push_back("a raised");
+  }
+  co_await b;
+}
+
+Task<bool> scoped_try(Semaphore& s, Duration d) {
+  auto held = co_await scoped_acquire(s, d);
+  co_return static_cast<bool>(held);
+}
+
+TEST(AioSync, ScopedAcquireReleasesOnEveryExit) {
+  Lock lock;
+  Log log;
+  run(scoped_contend(lock, log));
+  EXPECT_EQ(log, (Log{"a in", "a raised", "b in", "b out"}));  // b gets in only once a left by raising
+  EXPECT_FALSE(lock.locked());
+  Semaphore s(1);
+  ASSERT_TRUE(s.acquire());
+  EXPECT_FALSE(run(scoped_try(s, 1ms)));
+  EXPECT_EQ(s.counter(), 0u);  // the timed-out scope released nothing
+  s.release();
+  EXPECT_TRUE(run(scoped_try(s, kForever)));
+  EXPECT_EQ(s.counter(), 1u);
+}
+
+// A task and a greenlet share a Condition: the task waits for the greenlet's item under the lock.
+Task<int> take_when_ready(Condition& cond, std::vector<int>& items) {
+  auto held = co_await scoped_acquire(cond);
+  while (items.empty()) co_await wait(cond);
+  int item = items.back();
+  items.pop_back();
+  co_return item;
+}
+
+// A Barrier that two tasks and a greenlet pass together.
+Task<std::size_t> arrive(Barrier& barrier) { co_return co_await wait(barrier); }
+
+TEST(AioSync, TasksAndGreenletsShareAConditionAndABarrier) {
+  Lock lock;
+  Condition cond(lock);
+  std::vector<int> items;
+  auto consumer = spawn(take_when_ready(cond, items));
+  fern::sleep(0ms);
+  {
+    std::lock_guard held(cond);
+    items.push_back(42);
+    cond.notify();
+  }
+  EXPECT_EQ(consumer.get(), 42);
+  EXPECT_FALSE(lock.locked());
+
+  Barrier barrier(3);
+  auto t1 = spawn(arrive(barrier));
+  auto t2 = spawn(arrive(barrier));
+  std::size_t mine = barrier.wait();
+  EXPECT_EQ(mine + t1.get() + t2.get(), 0u + 1u + 2u);
 }
 
 }  // namespace

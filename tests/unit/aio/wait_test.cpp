@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "fern/aio/sleep.hpp"
 
@@ -78,9 +80,51 @@ TEST(Wait, ATimeoutReturnsWhatIsDoneAndCancelsNothing) {
 }
 
 TEST(Wait, AnEmptySetIsDoneAtOnce) {
-  WaitResult r = run(wait({}));
+  WaitResult r = run(wait(std::vector<TaskHandle<>>{}));
   EXPECT_TRUE(r.done.empty());
   EXPECT_TRUE(r.pending.empty());
+}
+
+// A vector of typed handles is waited on as it is; the values are read from the same handles after.
+Task<int> sum_of_typed(std::vector<TaskHandle<int>> handles) {
+  WaitResult r = co_await wait(handles, ReturnWhen::all_completed, kForever);
+  int sum = static_cast<int>(r.done.size()) * 100;
+  for (auto& h : handles) sum += co_await h;
+  co_return sum;
+}
+
+TEST(Wait, TakesAVectorOfTypedHandles) {
+  EXPECT_EQ(run(sum_of_typed({spawn(after(1, 1ms)), spawn(after(2, 0ms))})), 203);
+}
+
+// The two documented forms for a choice between awaited values (g++ 12 frees a temporary twice when
+// co_await appears inside ?:): await into locals, then choose; or choose with if/else.
+Task<std::string> word(std::string w) {
+  co_await sleep(0ms);
+  co_return w;
+}
+
+Task<std::string> choose_after_awaiting(bool first) {
+  std::string a = co_await word("alpha");
+  std::string b = co_await word("beta");
+  co_return first ? a : b;
+}
+
+Task<std::string> choose_with_if(bool first) {
+  std::string chosen;
+  if (first) {
+    chosen = co_await word("alpha");
+  } else {
+    chosen = co_await word("beta");
+  }
+  co_return chosen;
+}
+
+TEST(KnownCompilerTraps, DocumentedFormsForAChoiceBetweenAwaitedValuesWork) {
+  EXPECT_EQ(run(choose_after_awaiting(true)), "alpha");
+  EXPECT_EQ(run(choose_after_awaiting(false)), "beta");
+  EXPECT_EQ(run(choose_with_if(true)), "alpha");
+  EXPECT_EQ(run(choose_with_if(false)), "beta");
 }
 
 }  // namespace

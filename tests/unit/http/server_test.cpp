@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "../../integration/tls/test_pki.hpp"
 #include "fern/base/error.hpp"
+#include "fern/http/client.hpp"
 #include "fern/http/response_parser.hpp"
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/spawn.hpp"
@@ -363,6 +365,46 @@ TEST(HttpServer, SlowlorisIsDroppedAfterTheHeaderTimeout) {
     dropped = ec || n == 0;
   }
   EXPECT_TRUE(dropped);
+  server->close();
+}
+
+// A client that sends a valid request and never reads the answer: once the socket buffers are full
+// the server's write waits at most read_timeout, then the connection is cut and its greenlet ends.
+TEST(HttpServer, AClientThatNeverReadsIsCutAfterTheWriteTimeout) {
+  ServerOptions options;
+  options.read_timeout = 50ms;
+  auto server =
+      start([](ServerRequest&) { return ServerResponse::text(std::string(64 << 20, 'x')); }, options);
+  Client c(server->port());
+  int small = 4096;  // a small receive buffer, so the server's sends stall early
+  ASSERT_EQ(::setsockopt(c.socket().fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+  c.send(get("/"));
+  while (server->connection_count() == 0) sleep(1ms);
+  // Generous bound: the cut itself comes after 50 ms of a stalled send; this only stops a hang.
+  for (int i = 0; i < 10000 && server->connection_count() > 0; ++i) sleep(1ms);
+  EXPECT_EQ(server->connection_count(), 0u) << "the stalled connection still holds its greenlet";
+  server->close();
+}
+
+// HTTPS: the same server behind a TLS context, asked by fern's client trusting the test CA; a
+// plain-HTTP client on the HTTPS port is dropped and the server goes on.
+TEST(HttpServer, ServesHttpsWithATlsContext) {
+  fern_test::TestPki pki;
+  fern_test::TestPki::Issued localhost = pki.issue("localhost", "localhost", "DNS:localhost,IP:127.0.0.1");
+  ServerOptions options;
+  options.tls = net::TlsContext::server(localhost.certificate, localhost.key);
+  auto server = start(describe, options);
+  ClientOptions client_options;
+  client_options.tls = net::TlsContext::client(pki.ca_file());
+  http::Client https(client_options);
+  const std::string base = "https://localhost:" + std::to_string(server->port());
+  ClientResponse first = https.get(base + "/a");
+  EXPECT_EQ(first.status, 200);
+  Client plain(server->port());
+  plain.send(get("/"));
+  EXPECT_TRUE(plain.closed_by_server());
+  EXPECT_EQ(https.get(base + "/b").status, 200);
+  EXPECT_EQ(https.connections_opened(), 1u);  // keep-alive over TLS
   server->close();
 }
 

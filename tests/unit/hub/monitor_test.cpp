@@ -112,9 +112,12 @@ TEST_F(Monitor, AGreenletThatHoldsRightAfterAnotherIsReported) {
   auto g = spawn_with({.name = "next-in-line"}, [] { fern_monitor_test_spin(400ms); });
   fern_monitor_test_spin(30ms);
   g.get();
+  // On a slow machine main's own 30 ms may already count as a block (the probe can predate them);
+  // what must hold is that the spinner is reported, once.
   std::vector<BlockReport> got = blocks();
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].greenlet, "next-in-line");
+  auto spinner_reports = std::count_if(got.begin(), got.end(),
+                                       [](const BlockReport& r) { return r.greenlet == "next-in-line"; });
+  EXPECT_EQ(spinner_reports, 1) << got.size() << " reports";
 }
 
 TEST_F(Monitor, AGreenletThatYieldsIsNotReported) {

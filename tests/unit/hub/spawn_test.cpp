@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <stdexcept>
@@ -9,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "fern/hub/error_report.hpp"
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/timeout.hpp"
 #include "fern/hub/wait_queue.hpp"
@@ -266,6 +268,95 @@ namespace {
 TEST(Spawn, MoveOnlyArgumentsMoveIntoTheGreenlet) {
   auto owner = spawn([](std::unique_ptr<int> p) { return *p + 1; }, std::make_unique<int>(41));
   EXPECT_EQ(owner.get(), 42);
+}
+
+// joinall and killall take whatever container the caller built: typed references in a vector or an
+// array, untyped ones, or a braced list mixing result types.
+TEST(Spawn, JoinallAndKillallTakeAnyRangeOfTypedRefs) {
+  std::vector<GreenletRef<int>> squares;
+  for (int i = 0; i < 4; ++i) squares.push_back(spawn([i] { return i * i; }));
+  EXPECT_EQ(joinall(squares).size(), 4u);
+  EXPECT_EQ(squares[3].get(), 9);
+  std::array<GreenletRef<std::string>, 2> sleepers{spawn([] {
+                                                     sleep(1h);
+                                                     return std::string("a");
+                                                   }),
+                                                   spawn([] {
+                                                     sleep(1h);
+                                                     return std::string("b");
+                                                   })};
+  killall(sleepers);
+  EXPECT_TRUE(sleepers[0]->killed() && sleepers[1]->killed());
+  auto mixed = joinall({squares[0], sleepers[1], spawn([] {})});
+  EXPECT_EQ(mixed.size(), 3u);
+}
+
+// A move-only result is moved out by get() on an rvalue reference.
+TEST(Spawn, GetMovesAMoveOnlyResultOut) {
+  std::unique_ptr<int> direct = spawn([] { return std::make_unique<int>(5); }).get();
+  ASSERT_TRUE(direct);
+  EXPECT_EQ(*direct, 5);
+  auto g = spawn([] { return std::make_unique<std::string>("moved"); });
+  std::unique_ptr<std::string> out = std::move(g).get();
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out, "moved");
+}
+
+// Link callbacks on a typed reference receive it typed, so they can read the value.
+TEST(Spawn, TypedLinkCallbacksReadTheValue) {
+  auto g = spawn([] { return 21; });
+  int seen = 0;
+  bool failure_seen = false;
+  g.link_value([&](GreenletRef<int> done) { seen = done.get() * 2; });
+  g.link_exception([&](GreenletRef<int>) { failure_seen = true; });
+  g.get();
+  sleep(0ms);  // links run on the hub's next turn
+  EXPECT_EQ(seen, 42);
+  EXPECT_FALSE(failure_seen);
+  auto failing = spawn([]() -> int { throw std::runtime_error("no value"); });
+  std::string what;
+  failing.link([&](GreenletRef<int> done) {
+    try {
+      done.get();
+    } catch (const std::runtime_error& e) {
+      what = e.what();
+    }
+  });
+  failing->join();
+  sleep(0ms);
+  EXPECT_EQ(what, "no value");
+}
+
+// gevent's joinall(count=): returns once that many have finished, in finishing order.
+TEST(Spawn, JoinallWithACountReturnsTheFirstToFinish) {
+  WaitQueue go;
+  auto slow = spawn([&] { go.wait(); });
+  auto fast = spawn([] { return 1; });
+  auto also_fast = spawn([] { return 2; });
+  auto done = joinall({slow, fast, also_fast}, kForever, false, 2);
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done[0], GreenletRef<>(fast));
+  EXPECT_EQ(done[1], GreenletRef<>(also_fast));
+  EXPECT_FALSE(slow->ready());
+  auto failing = spawn([]() -> int { throw std::runtime_error("first to fail"); });
+  EXPECT_THROW(joinall({slow, failing}, kForever, true, 1), std::runtime_error);
+  go.notify_all();
+  slow->join();
+}
+
+// A failure is reported to the hub's error handler unless the spawner asked to hand it on itself.
+TEST(Spawn, ReportFailureOffKeepsAFailureOutOfTheErrorHandler) {
+  int reports = 0;
+  ErrorHandler previous = Hub::current().set_error_handler([&](const ErrorReport&) { ++reports; });
+  auto reported = spawn([]() -> int { throw std::runtime_error("reported"); });
+  SpawnOptions quiet;
+  quiet.report_failure = false;
+  auto handed_on = spawn_with(quiet, []() -> int { throw std::runtime_error("handed on"); });
+  reported->join();
+  handed_on->join();
+  Hub::current().set_error_handler(previous);
+  EXPECT_EQ(reports, 1);
+  EXPECT_THROW(handed_on.get(), std::runtime_error);  // still kept for whoever joins it
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/spawn.hpp"
@@ -93,6 +94,16 @@ TEST(Timeout, WorksInsideSpawnedGreenlets) {
     return false;
   });
   EXPECT_TRUE(g.get());
+}
+
+// gevent's with_timeout without a timeout_value: the scope's TimeoutError reaches the caller, and the
+// function may return nothing.
+TEST(Timeout, WithTimeoutWithoutFallbackRaisesAndTakesVoidFunctions) {
+  bool ran = false;
+  with_timeout(1h, [&] { ran = true; });
+  EXPECT_TRUE(ran);
+  EXPECT_THROW(with_timeout(2ms, [] { sleep(1h); }), TimeoutError);
+  EXPECT_EQ(with_timeout(1h, [] { return std::string("done"); }), "done");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <vector>
 
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/spawn.hpp"
@@ -52,6 +53,19 @@ TEST(IWait, YieldsInCompletionOrder) {
   EXPECT_EQ(it.next(), static_cast<Waitable*>(second.get_pointer()));
   EXPECT_EQ(it.next(), static_cast<Waitable*>(third.get_pointer()));
   EXPECT_EQ(it.next(), nullptr);
+}
+
+// The references themselves, typed or not, by value or as the greenlet, in a list or a vector.
+TEST(Wait, TakesGreenletRefsOfAnyTypeAsTheyAre) {
+  auto fast = spawn([] { return 1; });
+  auto slow = spawn([] { sleep(1h); });
+  auto done = wait({fast, slow}, kForever, 1);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0], static_cast<Waitable*>(fast.get_pointer()));
+  std::vector<GreenletRef<int>> typed{fast, spawn([] { return 2; })};
+  EXPECT_EQ(wait(typed).size(), 2u);
+  EXPECT_EQ(wait({*slow}, 1ms).size(), 0u);
+  slow->kill();
 }
 
 }  // namespace

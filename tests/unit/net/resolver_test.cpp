@@ -4,6 +4,7 @@
 #include "fern/net/resolver.hpp"
 
 #include <gtest/gtest.h>
+#include <netdb.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -205,6 +206,23 @@ TEST(Resolver, HubKeepsRunningWhileLookupsAreUnderWay) {
   for (auto& g : lookups) g.get();
   EXPECT_EQ(finished, kLookups);
   EXPECT_EQ(failed, expected_failures);  // the .invalid third
+}
+
+// Reverse resolution answers as getnameinfo does (the hosts file's name for 127.0.0.1, here and on
+// any Debian machine "localhost"); an address it cannot name is a clear error.
+TEST(Resolver, ResolveNameAnswersAsGetnameinfo) {
+  const Address loopback = Address::ipv4_loopback(80);
+  char expected[NI_MAXHOST];
+  ASSERT_EQ(
+      ::getnameinfo(loopback.data(), loopback.size(), expected, sizeof expected, nullptr, 0, NI_NAMEREQD), 0);
+  EXPECT_EQ(resolve_name(loopback), expected);
+  try {
+    resolve_name(Address{});
+    ADD_FAILURE() << "an empty address has no host name";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code().category(), resolver_category());
+    EXPECT_NE(std::string(e.what()).find("reverse resolving"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // graceful stop that waits for a slow handler and kills one that never ends, SO_REUSEPORT.
 #include "fern/net/stream_server.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -10,8 +11,10 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fern/base/error.hpp"
@@ -283,6 +286,93 @@ TEST(StreamServer, AcceptSurvivesRunningOutOfDescriptors) {
   EXPECT_EQ(client.recv_exact(5), "again");
   client.close();  // the echo handler sees the end of stream and finishes, so stop() completes
   EXPECT_TRUE(server.stop(5s));
+}
+
+// An idle client (connected, sending nothing) does not hold a graceful stop: its handler, parked in a
+// read, sees end of stream, and what it writes after still reaches the client.
+TEST(StreamServer, StopEndsReadsSoAnIdleConnectionsHandlerFinishes) {
+  std::string handler_saw;
+  StreamServerOptions options;
+  options.end_reads_on_stop = true;
+  StreamServer server(
+      Address::ipv4_loopback(0),
+      [&](Socket c, const Address&) {
+        char buffer[64];
+        std::size_t n = c.recv(buffer, sizeof buffer);
+        handler_saw = n == 0 ? "end of stream" : std::string(buffer, n);
+        c.send_all("bye");
+      },
+      options);
+  server.start();
+  Socket client = connect_to(server);
+  while (server.connection_count() == 0) sleep(1ms);
+  sleep(0ms);  // the handler is parked in its read
+  EXPECT_TRUE(server.stop(std::chrono::hours(1)));
+  EXPECT_EQ(handler_saw, "end of stream");
+  EXPECT_EQ(client.recv_exact(3), "bye");
+}
+
+// By default stop only waits: the idle connection's handler is killed at the grace.
+TEST(StreamServer, WithoutEndReadsOnStopAnIdleHandlerIsKilledAtTheGrace) {
+  bool finished = false;
+  StreamServerOptions options;
+  StreamServer server(
+      Address::ipv4_loopback(0),
+      [&](Socket c, const Address&) {
+        char buffer[64];
+        c.recv(buffer, sizeof buffer);
+        finished = true;
+      },
+      options);
+  server.start();
+  Socket client = connect_to(server);
+  while (server.connection_count() == 0) sleep(1ms);
+  EXPECT_FALSE(server.stop(20ms));
+  EXPECT_FALSE(finished);
+}
+
+// A handler that closed its connection early and opened another file does not have that file shut
+// down at stop: the descriptor number is checked against the connection's own socket.
+TEST(StreamServer, StopLeavesAReusedDescriptorNumberAlone) {
+  bool other_still_reads = false;
+  bool set_up = false;
+  Event release;
+  StreamServerOptions options;
+  options.end_reads_on_stop = true;
+  StreamServer server(
+      Address::ipv4_loopback(0),
+      [&](Socket c, const Address&) {
+        struct SetUp {
+          bool& flag;
+          ~SetUp() { flag = true; }  // also when an assertion below ends the handler early
+        };
+        std::optional<SetUp> setting_up(SetUp{set_up});
+        const int old_fd = c.fd();
+        c.close();
+        int fds[2];
+        ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
+        // One end of the new pair takes the connection's number (the kernel may already have given it).
+        if (fds[1] == old_fd) std::swap(fds[0], fds[1]);
+        if (fds[0] != old_fd) {
+          ASSERT_EQ(::dup3(fds[0], old_fd, O_CLOEXEC), old_fd);
+          ::close(fds[0]);
+        }
+        Socket mine = Socket::adopt(old_fd);
+        Socket theirs = Socket::adopt(fds[1]);
+        setting_up.reset();
+        release.wait();
+        theirs.send_all("x");
+        other_still_reads = mine.recv(1) == "x";
+      },
+      options);
+  server.start();
+  Socket client = connect_to(server);
+  while (!set_up) sleep(1ms);
+  auto stopper = spawn([&] { return server.stop(std::chrono::hours(1)); });
+  sleep(0ms);  // stop() has ended reads on the live connections and waits for the handler
+  release.set();
+  EXPECT_TRUE(stopper.get());
+  EXPECT_TRUE(other_still_reads);
 }
 
 }  // namespace

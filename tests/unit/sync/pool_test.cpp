@@ -14,6 +14,7 @@
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/spawn.hpp"
 #include "fern/hub/timeout.hpp"
+#include "fern/sync/event.hpp"
 
 using namespace std::chrono_literals;
 
@@ -269,6 +270,64 @@ TEST(Pool, MapOverAnOwnedRangeOfMoveOnlyItems) {
       pool.map([](std::unique_ptr<int> p) { return std::make_unique<int>(*p * 2); }, std::move(items));
   ASSERT_EQ(doubled.size(), 4u);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(*doubled[i], i * 2);
+}
+
+// gevent's apply family. apply() returns the value (or raises) after running in the pool; inside a
+// member it runs inline instead of waiting for a slot the caller itself holds.
+TEST(Pool, ApplyReturnsTheResultAndRunsInlineInAMember) {
+  Pool pool(1);
+  EXPECT_EQ(pool.apply([](int a, int b) { return a * b; }, 6, 7), 42);
+  EXPECT_THROW(pool.apply([]() -> int { throw std::runtime_error("apply failed"); }), std::runtime_error);
+  auto outer = pool.spawn([&] { return pool.apply([] { return std::string("inline"); }); });
+  EXPECT_EQ(outer.get(), "inline");  // would wait for itself forever if it took a slot
+}
+
+// apply_async never parks the caller: with the pool full it returns at once, and the work runs when
+// a slot frees.
+TEST(Pool, ApplyAsyncNeverParksTheCaller) {
+  Pool pool(1);
+  Event release;
+  auto holder = pool.spawn([&] { release.wait(); });
+  auto queued = pool.apply_async([](int x) { return x + 1; }, 1);  // pool full: must not park here
+  EXPECT_TRUE(pool.full());
+  EXPECT_FALSE(queued->ready());
+  release.set();
+  EXPECT_EQ(queued.get(), 2);
+  auto direct = pool.apply_async([] { return 3; });  // a free slot: a member at once
+  EXPECT_TRUE(pool.contains(direct) || direct->ready());
+  EXPECT_EQ(direct.get(), 3);
+  holder.get();
+}
+
+TEST(Pool, MapAsyncReturnsAGreenletWithTheResultsInOrder) {
+  Pool pool(2);
+  std::vector<int> items{3, 1, 2};
+  auto squares = pool.map_async(
+      [](int x) {
+        sleep(std::chrono::milliseconds(x));
+        return x * x;
+      },
+      items);
+  EXPECT_EQ(squares.get(), (std::vector<int>{9, 1, 4}));
+}
+
+// gevent's imap(maxsize=): an unread IMap starts no more than maxsize items; reading frees room.
+TEST(Pool, ImapMaxsizeBoundsTheResultsWaitingForTheReader) {
+  Pool pool(10);
+  int started = 0;
+  std::vector<int> items{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  auto results = pool.imap(
+      [&](int x) {
+        ++started;
+        return x * 10;
+      },
+      items, 2);
+  idle();  // everything that could run has run
+  EXPECT_EQ(started, 2);
+  std::vector<int> got;
+  for (int v : results) got.push_back(v);
+  EXPECT_EQ(started, 10);
+  EXPECT_EQ(got, (std::vector<int>{10, 20, 30, 40, 50, 60, 70, 80, 90, 100}));
 }
 
 }  // namespace

@@ -302,5 +302,20 @@ TEST(JoinableQueue, JoinTimesOutAndTaskDoneTooOftenIsAnError) {
   EXPECT_TRUE(q.join(Duration::zero()));
 }
 
+// A struct holding a queue stays an aggregate callers can build with designated initialisers.
+TEST(Queue, DefaultConstructsInDesignatedInitialisers) {
+  struct Mailbox {
+    std::string owner;
+    Queue<int> inbox;
+  };
+  Mailbox box{.owner = "ada"};
+  box.inbox.put(1);
+  EXPECT_EQ(box.inbox.maxsize(), 0u);
+  EXPECT_EQ(box.inbox.get(), 1);
+  SimpleQueue<std::string> plain;
+  plain.put("x");
+  EXPECT_EQ(plain.get(), "x");
+}
+
 }  // namespace
 }  // namespace fern
