@@ -7,6 +7,10 @@
 //   requests=N seconds=S cpu_seconds=U sends=K recvs=R
 //
 // CPU time is this process's user+system time (getrusage) over the measured window.
+//
+// --from task runs each caller as an aio task that makes every call through aio::in_greenlet (the
+// bridge a task uses for any greenlet-style client); --from greenlet (the default) calls directly.
+// bench/aio/bridge.sh compares the two.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -16,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "fern/aio/in_greenlet.hpp"
+#include "fern/aio/spawn.hpp"
 #include "fern/clients/redis/client.hpp"
 #include "fern/hub/spawn.hpp"
 
@@ -31,6 +37,7 @@ struct Settings {
   int pipeline = 1;
   int size = 3;
   long requests = 100000;
+  bool from_task = false;
 };
 
 double cpu_seconds() {
@@ -61,6 +68,8 @@ Settings parse(int argc, char** argv) {
       s.size = std::max(1, std::atoi(v));
     else if (!std::strcmp(k, "--requests"))
       s.requests = std::max(1L, std::atol(v));
+    else if (!std::strcmp(k, "--from"))
+      s.from_task = !std::strcmp(v, "task");
     else {
       std::fprintf(stderr, "bench_redis_client: unknown option %s\n", k);
       std::exit(2);
@@ -98,6 +107,22 @@ void run_caller(redis::Client& client, const Settings& s, const std::string& val
   }
 }
 
+// The same caller as a task: each batch goes through the greenlet bridge.
+fern::aio::Task<void> run_task_caller(redis::Client& client, const Settings& s, const std::string& value,
+                                      long batches) {
+  const std::string_view key = "key:__rand_int__";
+  const bool set = s.test == "set";
+  for (long b = 0; b < batches; ++b) {
+    co_await fern::aio::in_greenlet([&] {
+      if (set) {
+        client.set(key, value);
+      } else {
+        client.get(key);
+      }
+    });
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -119,11 +144,18 @@ int main(int argc, char** argv) {
     const redis::ConnectionStats before = client.stats();
     const double cpu0 = cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<fern::GreenletRef<>> callers;
-    for (int c = 0; c < s.callers; ++c) {
-      callers.push_back(fern::spawn([&] { run_caller(client, s, value, per_caller_batches); }));
+    if (s.from_task) {
+      std::vector<fern::aio::TaskHandle<>> tasks;
+      for (int c = 0; c < s.callers; ++c)
+        tasks.push_back(fern::aio::spawn(run_task_caller(client, s, value, per_caller_batches)));
+      for (auto& t : tasks) t.get();
+    } else {
+      std::vector<fern::GreenletRef<>> callers;
+      for (int c = 0; c < s.callers; ++c) {
+        callers.push_back(fern::spawn([&] { run_caller(client, s, value, per_caller_batches); }));
+      }
+      fern::joinall(callers, fern::kForever, true);
     }
-    fern::joinall(callers, fern::kForever, true);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double cpu = cpu_seconds() - cpu0;
     const redis::ConnectionStats after = client.stats();
