@@ -16,18 +16,8 @@ if ((quick)); then ROUNDS=3 REQUESTS=40000; else ROUNDS=8 REQUESTS=200000; fi
 
 BIN="$BUILD/bench/redis/bench_redis_client"
 [[ -x "$BIN" ]] || die "$BIN not found; build it first (ninja -C $BUILD bench_redis_client)"
-command -v redis-server > /dev/null || die "redis-server is not installed"
 
-PORT="$(free_port)"
-"${pin_load[@]}" redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-  --logfile "$WORK/redis.log" --dir "$WORK" &
-REDIS_PID=$!
-HARNESS_ON_EXIT+=("stop_process $REDIS_PID")
-for _ in $(seq 200); do
-  redis-cli -p "$PORT" ping > /dev/null 2>&1 && break
-  sleep 0.05
-done
-redis-cli -p "$PORT" ping > /dev/null || die "redis-server did not start: $(cat "$WORK/redis.log")"
+start_redis "${pin_load[@]}"
 
 machine="$(machine_line)"
 echo "$machine"

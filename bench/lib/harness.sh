@@ -77,6 +77,23 @@ free_port() {
   "$PYTHON" "$HARNESS_DIR/benchlib.py" free-port
 }
 
+# start_redis PIN...: a throwaway redis-server on a free port in $WORK, started under the command
+# prefix PIN... (a taskset, or nothing); sets PORT and REDIS_PID, stops it on exit, waits until it
+# answers.
+start_redis() {
+  command -v redis-server > /dev/null || die "redis-server is not installed"
+  PORT="$(free_port)"
+  "$@" redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+    --logfile "$WORK/redis.log" --dir "$WORK" &
+  REDIS_PID=$!
+  HARNESS_ON_EXIT+=("stop_process $REDIS_PID")
+  for _ in $(seq 200); do
+    redis-cli -p "$PORT" ping > /dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  die "redis-server did not start: $(cat "$WORK/redis.log")"
+}
+
 # find_binary CANDIDATE...: the first executable.
 find_binary() {
   local f

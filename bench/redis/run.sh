@@ -18,20 +18,10 @@ rounds=3
 
 FERN_BIN="$BUILD/bench/redis/bench_redis_client"
 [[ -x "$FERN_BIN" ]] || die "$FERN_BIN not found; build it first (ninja -C $BUILD bench_redis_client)"
-command -v redis-server > /dev/null || die "redis-server is not installed"
 command -v redis-benchmark > /dev/null || die "redis-benchmark is not installed (redis-tools)"
 "$PYTHON" -c 'import gevent, redis' 2> /dev/null || die "python3-gevent and python3-redis are needed"
 
-PORT="$(free_port)"
-"${pin_server[@]}" redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-  --logfile "$WORK/redis.log" --dir "$WORK" &
-REDIS_PID=$!
-HARNESS_ON_EXIT+=("stop_process $REDIS_PID")
-for _ in $(seq 200); do
-  redis-cli -p "$PORT" ping > /dev/null 2>&1 && break
-  sleep 0.05
-done
-redis-cli -p "$PORT" ping > /dev/null || die "redis-server did not start: $(cat "$WORK/redis.log")"
+start_redis "${pin_server[@]}"
 
 machine="$(machine_line) redis=$(redis-server --version | grep -o 'v=[0-9.]*')"
 echo "$machine"
