@@ -10,16 +10,14 @@
 
 #include "fern/aio/sleep.hpp"
 #include "fern/hub/timeout.hpp"
+#include "value_after.hpp"
 
 using namespace std::chrono_literals;
 
 namespace fern::aio {
 namespace {
 
-Task<int> after(int v, Duration d) {
-  co_await sleep(d);
-  co_return v;
-}
+using test::after;
 
 Task<int> fails() {
   co_await sleep(0ms);

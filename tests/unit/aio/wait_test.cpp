@@ -8,16 +8,14 @@
 #include <vector>
 
 #include "fern/aio/sleep.hpp"
+#include "value_after.hpp"
 
 using namespace std::chrono_literals;
 
 namespace fern::aio {
 namespace {
 
-Task<int> after(int v, Duration d) {
-  co_await sleep(d);
-  co_return v;
-}
+using test::after;
 
 Task<int> fail_after(Duration d) {
   co_await sleep(d);
