@@ -66,7 +66,7 @@ bool worth_logging(std::exception_ptr failure) {
   } catch (const CancelledError&) {
     return false;
   } catch (const std::system_error& e) {
-    return e.code() != std::errc::connection_reset && e.code() != std::errc::broken_pipe;
+    return !net::is_peer_reset(e.code());
   } catch (...) {
     return true;
   }

@@ -34,6 +34,10 @@ bool is_connection_error(const std::error_code& ec) noexcept {
 
 }  // namespace
 
+bool is_peer_reset(const std::error_code& ec) noexcept {
+  return ec == std::errc::connection_reset || ec == std::errc::broken_pipe;
+}
+
 void log_to_stderr(std::string_view line) {
   std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
 }
@@ -189,7 +193,7 @@ void StreamServer::run_handler(Socket connection, const Address& peer) {
   } catch (const std::system_error& e) {
     // A client that reset the connection, or left while its reply was being written, ended it:
     // nothing failed here, and a busy server would log that all day.
-    if (e.code() == std::errc::connection_reset || e.code() == std::errc::broken_pipe) return;
+    if (is_peer_reset(e.code())) return;
     log_failure();
   } catch (...) {
     log_failure();

@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "fern/base/clock.hpp"
 #include "fern/base/intrusive_list.hpp"
@@ -38,6 +39,9 @@ namespace fern::net {
 // without a trailing newline. The default writes it to stderr.
 using ServerLog = std::function<void(std::string_view line)>;
 void log_to_stderr(std::string_view line);
+// A client that reset the connection, or left while its reply was being written: how connections
+// ordinarily end, not a handler failure a server should log.
+bool is_peer_reset(const std::error_code& ec) noexcept;
 
 struct StreamServerOptions {
   int backlog = SOMAXCONN;
