@@ -41,7 +41,8 @@ ALLOWED = {
     # io and net share one row of the table; net builds sockets on io's fd waiting and streams.
     "io": set(_SYNC),
     "net": _SYNC | {"io"},
-    "http": set(_NET),
+    # http and the clients offer task forms of their greenlet-style objects (aio::Bridge).
+    "http": _NET | {"aio"},
     # selectors need only base; their cooperative form parks on the hub.
     "selectors": set(_CORE),
     "loop": _CORE | {"selectors"},
@@ -50,7 +51,7 @@ ALLOWED = {
     # signals and subprocesses: signalfd and pidfd waited on through the hub.
     "process": set(_SYNC),
     "hook": set(_NET),
-    "clients": set(_NET),
+    "clients": _NET | {"aio"},
 }
 PROTO_ALLOWED = {"base"}
 

@@ -1,10 +1,12 @@
 // Greenlets from tasks: join(greenlet) suspends a task until a spawned greenlet finishes and
 // yields its result (or rethrows its exception); in_greenlet(fn) runs blocking, greenlet-style code
-// (anything that parks through fern::Waiter: sync primitives, fern sockets, thread-pool calls) in
-// a fresh greenlet and awaits its result, so a task can use it without blocking the hub.
+// (anything that parks through fern::Waiter: sync primitives, fern sockets, the clients,
+// thread-pool calls) in a greenlet and awaits its result, so a task can use it without blocking the
+// hub. That greenlet is a carrier (fern/aio/detail/carrier.hpp), reused from call to call: no spawn
+// per call, and fresh GreenletLocals for each.
 //
 // Interrupts: when the awaiting task is cancelled or its timeout scope fires, in_greenlet kills
-// the greenlet and waits for it to unwind before raising, so whatever it was waiting on (a queue
+// the call and waits for it to unwind before raising, so whatever it was waiting on (a queue
 // slot, a permit) is released by the greenlet's own kill-safe path. If the greenlet had already
 // produced its result, the result is returned and the interrupt is raised at the task's next
 // await instead: a value taken from a queue is never dropped.
@@ -14,6 +16,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "fern/aio/detail/carrier.hpp"
 #include "fern/aio/detail/ready_awaiter.hpp"
 #include "fern/aio/task.hpp"
 #include "fern/base/clock.hpp"
@@ -35,39 +38,25 @@ Task<R> join(GreenletRef<R> g, Duration timeout = kForever) {
   co_return std::move(g).get(Duration::zero());
 }
 
-namespace detail {
-
-// Kills the greenlet if the awaiting frame is destroyed first (the hub shutting down).
-template <class R>
-struct KillUnfinished {
-  GreenletRef<R>& g;
-  ~KillUnfinished() {
-    if (!g->ready()) g->kill(nullptr, false);
-  }
-};
-
-}  // namespace detail
-
 template <class F>
 auto in_greenlet(F fn) -> Task<std::invoke_result_t<F&>> {
   using R = std::invoke_result_t<F&>;
-  SpawnOptions options;
-  options.report_failure = false;  // rethrown in the awaiting task below, not a stray failure
-  GreenletRef<R> g = fern::spawn_with(options, std::move(fn));
-  detail::KillUnfinished<R> guard{g};
+  detail::CarrierCallOf<R, F> call(std::move(fn));
+  call.start();
   std::exception_ptr interrupt;
   try {
-    co_await detail::ReadyAwaiter(*g);
+    co_await detail::ReadyAwaiter(call);
   } catch (...) {
     interrupt = std::current_exception();
   }
   if (interrupt) {
-    g->kill(nullptr, false);
-    co_await detail::ReadyAwaiter(*g, TimePoint::max(), /*shielded=*/true);
-    if (g->killed() || !g->successful()) std::rethrow_exception(interrupt);
+    call.interrupt(std::make_exception_ptr(GreenletExit()));
+    co_await detail::ReadyAwaiter(call, TimePoint::max(), /*shielded=*/true);
+    if (!call.returned()) std::rethrow_exception(interrupt);
     (co_await detail::this_chain())->pending = interrupt;
   }
-  co_return std::move(g).get(Duration::zero());
+  if (std::exception_ptr error = call.error()) std::rethrow_exception(error);
+  co_return call.take_result();
 }
 
 }  // namespace fern::aio

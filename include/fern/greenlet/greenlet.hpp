@@ -156,6 +156,11 @@ class Greenlet {
     if (used > stack_peak_ && used <= stack_.size) stack_peak_ = used;
   }
 
+  // Destroys this greenlet's GreenletLocal instances now, as its end would; the next use makes
+  // fresh ones. For a greenlet reused for unrelated pieces of work (aio's carriers run one task's
+  // call after another), so that each piece starts as it would in a fresh greenlet.
+  void clear_locals() noexcept { destroy_locals(); }
+
   // One pointer of state for the scheduler above this layer (the hub keeps the greenlet's current
   // Waiter here); the greenlet layer never reads it.
   void*& scheduler_slot() noexcept { return scheduler_slot_; }
