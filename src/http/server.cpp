@@ -35,15 +35,23 @@ bool Server::stop(Duration grace) {
 }
 
 void Server::serve_connection(net::Socket socket, const net::Address& peer) {
-  if (!options_.tls) {
-    detail::ServerConnection connection(*this, std::move(socket), net::TlsSocket(), peer);
-    connection.run();
+  net::TlsSocket tls;
+  if (options_.tls) {
+    std::error_code ec;
+    tls = net::TlsSocket::accept(std::move(socket), *options_.tls, options_.header_timeout, ec);
+    if (ec) return;  // a scanner, or a plain-HTTP client on the HTTPS port: nobody to answer
+  }
+  detail::ServerConnection connection(*this, std::move(socket), std::move(tls), peer);
+  if (options_.max_active_connections != 0 && active_ >= options_.max_active_connections) {
+    ++busy_rejections_;
+    connection.answer_busy();
     return;
   }
-  std::error_code ec;
-  net::TlsSocket tls = net::TlsSocket::accept(std::move(socket), *options_.tls, options_.header_timeout, ec);
-  if (ec) return;  // a scanner, or a plain-HTTP client on the HTTPS port: nobody to answer
-  detail::ServerConnection connection(*this, net::Socket(), std::move(tls), peer);
+  ++active_;
+  struct Leave {
+    std::size_t& active;
+    ~Leave() { --active; }
+  } leave{active_};
   connection.run();
 }
 

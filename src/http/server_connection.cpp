@@ -292,7 +292,13 @@ void ServerConnection::append_error(int status) {
   fields_.push_back({"Date", server_.date_.now()});
   if (!server_.options_.server_name.empty()) fields_.push_back({"Server", server_.options_.server_name});
   fields_.push_back({"Connection", "close"});
+  if (status == 503) fields_.push_back({"Retry-After", "1"});
   write_response(out_, status, Headers(fields_), head_request_ ? std::string_view() : body);
+}
+
+void ServerConnection::answer_busy() {
+  append_error(503);
+  close_gracefully();  // drains the request the client sends meanwhile, so the 503 is not reset away
 }
 
 void ServerConnection::answer_error(int status) {

@@ -40,6 +40,8 @@ class ServerConnection : public ListNode {
   // Server::stop: closes the connection now if it waits for a request; otherwise it closes after
   // the response in progress.
   void close_if_idle() noexcept;
+  // Answers 503 (Retry-After) at once and closes: the server is serving all it may.
+  void answer_busy();
 
   // --- for ServerRequest
   const RequestParser& parser() const noexcept { return parser_; }

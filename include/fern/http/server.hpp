@@ -47,9 +47,13 @@ struct ServerOptions {
   Duration idle_timeout = std::chrono::seconds(60);    // a keep-alive connection waiting for a request
   Duration read_timeout = std::chrono::seconds(60);    // each wait for body bytes or to send
   std::size_t max_requests_per_connection = 0;         // 0: unlimited
-  std::size_t receive_buffer = 16 * 1024;              // bytes per recv
-  std::string server_name = "fern";                    // the Server field; empty: none
-  net::StreamServerOptions stream;                     // backlog, max_connections, reuse_port, log
+  // Connections served at once; one past it is answered 503 with Retry-After and closed, as a busy
+  // nginx answers past limit_conn, instead of waiting unseen in the backlog. 0: no limit (then
+  // stream.max_connections, if set, leaves the excess in the kernel's backlog).
+  std::size_t max_active_connections = 0;
+  std::size_t receive_buffer = 16 * 1024;  // bytes per recv
+  std::string server_name = "fern";        // the Server field; empty: none
+  net::StreamServerOptions stream;         // backlog, max_connections, reuse_port, log
   // HTTPS: a server context (certificate and key). Each connection's handshake runs in its own
   // greenlet within header_timeout; a client that fails it is dropped without a log line.
   std::optional<net::TlsContext> tls;
@@ -80,6 +84,8 @@ class Server {
   const net::Address& address() const noexcept { return stream_.address(); }
   std::uint16_t port() const noexcept { return stream_.port(); }
   std::size_t connection_count() const noexcept { return stream_.connection_count(); }
+  // Connections answered 503 because max_active_connections were being served.
+  std::uint64_t busy_rejections() const noexcept { return busy_rejections_; }
   const ServerOptions& options() const noexcept { return options_; }
 
  private:
@@ -91,6 +97,8 @@ class Server {
   StreamingHandler handler_;
   HttpDateCache date_;
   IntrusiveList<detail::ServerConnection> connections_;
+  std::size_t active_ = 0;  // connections being served (not those answered 503)
+  std::uint64_t busy_rejections_ = 0;
   bool stopping_ = false;
   net::StreamServer stream_;  // last: its handlers use the members above
 };

@@ -20,6 +20,7 @@
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/spawn.hpp"
 #include "fern/net/socket.hpp"
+#include "fern/sync/event.hpp"
 
 namespace fern::http {
 namespace {
@@ -436,6 +437,46 @@ TEST(HttpServer, StopLetsARequestInFlightFinishAndClosesIdleConnections) {
   busy.socket().close();  // the server lingers for the client's close after its last response
   EXPECT_TRUE(idle.closed_by_server());
   EXPECT_TRUE(stopped.get());
+}
+
+// Past max_active_connections a new connection is answered 503 with Retry-After at once, not left
+// unseen in the backlog; once a served connection ends, new ones are served again.
+TEST(HttpServer, ConnectionsPastTheActiveLimitAreAnswered503) {
+  fern::Event release, both_in;
+  int entered = 0;
+  ServerOptions options;
+  options.max_active_connections = 2;
+  auto server = start(
+      [&](ServerRequest& req) {
+        if (++entered == 2) both_in.set();
+        release.wait();
+        return ServerResponse::text(std::string(req.target()));
+      },
+      options);
+  Client first(server->port()), second(server->port());
+  first.send(get("/1"));
+  second.send(get("/2"));
+  both_in.wait();
+  Client third(server->port());
+  third.send(get("/3"));
+  Reply busy = third.read();
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(busy.field("retry-after"), "1");
+  EXPECT_EQ(busy.field("connection"), "close");
+  EXPECT_TRUE(third.closed_by_server());
+  third.socket().close();
+  EXPECT_EQ(server->busy_rejections(), 1u);
+  release.set();
+  EXPECT_EQ(first.read().body, "/1");
+  EXPECT_EQ(second.read().body, "/2");
+  first.socket().close();
+  second.socket().close();
+  while (server->connection_count() > 0) sleep(1ms);  // both served connections have ended
+  Client fourth(server->port());
+  fourth.send(get("/4"));
+  EXPECT_EQ(fourth.read().status, 200);
+  EXPECT_EQ(server->busy_rejections(), 1u);
+  server->close();
 }
 
 TEST(HttpServer, ServerFieldsTheHandlerSetsAreNotDuplicated) {
