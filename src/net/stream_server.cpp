@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -16,6 +17,7 @@
 #include "fern/base/error.hpp"
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/timeout.hpp"
+#include "fern/net/tls_stream.hpp"
 
 namespace fern::net {
 namespace {
@@ -64,6 +66,28 @@ StreamServer::StreamServer(Socket listener, Handler handler, StreamServerOptions
   listener_ = std::move(listener);
 }
 
+StreamServer::StreamServer(const Address& local, StreamHandler handler, StreamServerOptions options)
+    : StreamServer(local, stream_handler(std::move(handler), options), options) {  // a copy: evaluation order
+  stream_handler_ = true;
+}
+
+StreamServer::Handler StreamServer::stream_handler(StreamHandler handler,
+                                                   const StreamServerOptions& options) {
+  if (!handler) throw_error(Errc::invalid_argument, "fern: StreamServer needs a handler");
+  if (!options.tls) {
+    return [handler = std::move(handler)](Socket s, const Address& peer) {
+      handler(Stream(std::move(s)), peer);
+    };
+  }
+  return [handler = std::move(handler), tls = *options.tls, timeout = options.tls_handshake_timeout](
+             Socket s, const Address& peer) {
+    std::error_code ec;
+    TlsSocket session = TlsSocket::accept(std::move(s), tls, timeout, ec);
+    if (ec) return;  // a scanner, or a plain-text client on the TLS port: nobody to serve
+    handler(Stream(std::make_unique<TlsSocket>(std::move(session))), peer);
+  };
+}
+
 StreamServer::~StreamServer() {
   stop_accepting();
   // Handlers and the acceptor point at this object: none may outlive it.
@@ -80,6 +104,10 @@ void StreamServer::log(std::string_view line) const { options_.log(line); }
 void StreamServer::start() {
   if (started_) return;
   if (stopping_) throw_error(Errc::closed, "fern: StreamServer::start after stop");
+  if (options_.tls && !stream_handler_) {
+    throw_error(Errc::invalid_argument,
+                "fern: StreamServer with tls needs a StreamHandler (it serves a Stream)");
+  }
   if (!listener_.is_open()) listener_ = listen_tcp(local_, options_.backlog, options_.reuse_port);
   bound_ = listener_.local_address();
   acceptor_ = spawn([this] { accept_loop(); });
@@ -162,6 +190,7 @@ void StreamServer::handle_accept_error(const std::error_code& ec) {
 }
 
 void StreamServer::end_reads() noexcept {
+  reads_ended_ = true;
   live_.for_each([](LiveConnection& c) {
     struct stat st {};
     if (::fstat(c.fd, &st) == 0 && st.st_ino == c.inode) (void)::shutdown(c.fd, SHUT_RD);
@@ -175,6 +204,8 @@ void StreamServer::run_handler(Socket connection, const Address& peer) {
     live.fd = connection.fd();
     live.inode = st.st_ino;
     live_.push_back(live);
+    // Accepted before stop() but started only after it ended the reads: end this one's too.
+    if (reads_ended_) (void)::shutdown(live.fd, SHUT_RD);
   }
   struct Unlist {
     LiveConnection& c;

@@ -9,7 +9,9 @@
 // stop(grace) stops accepting, waits up to `grace` for handlers to finish on their own, then kills
 // the rest (GreenletExit, which unwinds their stacks and closes their sockets). With
 // end_reads_on_stop it first ends the reading side of every open connection, so a handler parked in
-// a read sees end of stream at once (as http::Server closes its idle connections). Everything runs on
+// a read sees end of stream at once (as http::Server closes its idle connections). With a
+// StreamHandler the handler gets a buffered Stream instead of the Socket, over TLS when the options
+// hold a TlsContext. Everything runs on
 // the hub of the thread that called start(); use the server from that thread only.
 #pragma once
 
@@ -20,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -30,6 +33,8 @@
 #include "fern/hub/spawn.hpp"
 #include "fern/net/address.hpp"
 #include "fern/net/socket.hpp"
+#include "fern/net/stream.hpp"
+#include "fern/net/tls_context.hpp"
 #include "fern/sync/event.hpp"
 #include "fern/sync/pool.hpp"
 
@@ -60,6 +65,11 @@ struct StreamServerOptions {
   // carry on until they end or the grace runs out (gevent's behaviour). Turn it on for protocols
   // whose clients can retry, to stop in milliseconds instead of the whole grace.
   bool end_reads_on_stop = false;
+  // TLS for a server built with a StreamHandler: each connection's handshake runs in its handler's
+  // greenlet within tls_handshake_timeout, and the handler sees the decrypted stream. A client that
+  // fails the handshake is dropped without a log line (a scanner, a plain-text client).
+  std::optional<TlsContext> tls;
+  Duration tls_handshake_timeout = std::chrono::seconds(10);
   // Handler greenlets' stacks: StackMode::dense makes a parked connection cost about one page.
   GreenletOptions handler_stack = Greenlet::defaults();
   ServerLog log = log_to_stderr;
@@ -68,12 +78,17 @@ struct StreamServerOptions {
 class StreamServer {
  public:
   using Handler = std::function<void(Socket connection, const Address& peer)>;
+  // The connection as a buffered Stream, plain or (with options.tls) TLS alike.
+  using StreamHandler = std::function<void(Stream connection, const Address& peer)>;
 
   // Listens on `local` when started (port 0: the kernel picks one; see port()).
   StreamServer(const Address& local, Handler handler, StreamServerOptions options = {});
   StreamServer(std::string_view ip, std::uint16_t port, Handler handler, StreamServerOptions options = {});
   // Serves an already listening socket (e.g. inherited, or a Unix socket set up by the caller).
   StreamServer(Socket listener, Handler handler, StreamServerOptions options = {});
+  // With a StreamHandler: what gevent's StreamServer(ssl_context=...) gives, a stream per
+  // connection whether or not it is encrypted.
+  StreamServer(const Address& local, StreamHandler handler, StreamServerOptions options = {});
   StreamServer(const StreamServer&) = delete;
   StreamServer& operator=(const StreamServer&) = delete;
   // Closes the listener and kills the handlers still running.
@@ -110,6 +125,7 @@ class StreamServer {
   void handle_accept_error(const std::error_code& ec);
   void run_handler(Socket connection, const Address& peer);
   void end_reads() noexcept;
+  static Handler stream_handler(StreamHandler handler, const StreamServerOptions& options);
 
   // A connection whose handler runs, known by descriptor and socket inode: the handler owns the
   // Socket and may close it early, and the number may then name another file by the time of stop().
@@ -133,6 +149,8 @@ class StreamServer {
   bool stopping_ = false;
   bool stop_in_progress_ = false;
   bool waiting_for_slot_ = false;  // the acceptor is parked for a free Pool slot
+  bool stream_handler_ = false;    // built with a StreamHandler (the only kind TLS applies to)
+  bool reads_ended_ = false;       // stop() shut the reading side of the live connections
 };
 
 }  // namespace fern::net

@@ -17,9 +17,11 @@
 #include <utility>
 #include <vector>
 
+#include "../../integration/tls/test_pki.hpp"
 #include "fern/base/error.hpp"
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/spawn.hpp"
+#include "fern/net/tls_stream.hpp"
 #include "fern/sync/event.hpp"
 
 namespace fern::net {
@@ -373,6 +375,71 @@ TEST(StreamServer, StopLeavesAReusedDescriptorNumberAlone) {
   release.set();
   EXPECT_TRUE(stopper.get());
   EXPECT_TRUE(other_still_reads);
+}
+
+// A StreamHandler sees each connection as a buffered Stream: here line by line.
+void echo_lines(Stream connection, const Address&) {
+  while (true) {
+    std::string line = connection.read_line();
+    if (line.empty()) return;
+    connection.write(line);
+    connection.flush();
+  }
+}
+
+TEST(StreamServer, AStreamHandlerServesPlainConnectionsAsStreams) {
+  StreamServer server(Address::ipv4_loopback(0), echo_lines);
+  server.start();
+  Stream client(connect_to(server));
+  client.write("one\ntwo\n");
+  client.flush();
+  EXPECT_EQ(client.read_line(), "one\n");
+  EXPECT_EQ(client.read_line(), "two\n");
+  client.close();  // the handler sees end of stream and returns
+  EXPECT_TRUE(server.stop(5s));
+}
+
+// With a TlsContext in the options the same handler serves TLS: the handshake runs in the
+// connection's greenlet, and a plain-text client on the TLS port is dropped while the server goes on.
+TEST(StreamServer, ServesTlsWithATlsContext) {
+  fern_test::TestPki pki;
+  fern_test::TestPki::Issued localhost = pki.issue("localhost", "localhost", "DNS:localhost,IP:127.0.0.1");
+  StreamServerOptions options;
+  options.tls = TlsContext::server(localhost.certificate, localhost.key);
+  options.tls_handshake_timeout = 10s;
+  LogLines log;
+  options.log = log.sink();
+  StreamServer server(Address::ipv4_loopback(0), echo_lines, options);
+  server.start();
+  const TlsContext trust = TlsContext::client(pki.ca_file());
+
+  Socket plain = connect_to(server);
+  plain.send_all(std::string_view("not a handshake\n"));
+  char byte;
+  std::error_code ec;
+  EXPECT_EQ(plain.recv(&byte, 1, ec), 0u);  // dropped: end of stream (or a reset)
+
+  Stream secure(std::make_unique<TlsSocket>(tls_connect("localhost", server.port(), trust, 10s)));
+  secure.write("over tls\n");
+  secure.flush();
+  EXPECT_EQ(secure.read_line(), "over tls\n");
+  secure.close();
+  EXPECT_TRUE(server.stop(5s));
+  EXPECT_TRUE(log.lines.empty());  // neither the dropped client nor the closed stream is a failure
+}
+
+TEST(StreamServer, TlsNeedsAStreamHandler) {
+  StreamServerOptions options;
+  fern_test::TestPki pki;
+  fern_test::TestPki::Issued localhost = pki.issue("localhost", "localhost", "DNS:localhost");
+  options.tls = TlsContext::server(localhost.certificate, localhost.key);
+  StreamServer server(Address::ipv4_loopback(0), echo, options);
+  try {
+    server.start();
+    FAIL() << "a Socket handler cannot be given TLS";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), make_error_code(Errc::invalid_argument));
+  }
 }
 
 }  // namespace
