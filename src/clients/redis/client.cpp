@@ -47,6 +47,7 @@ ConnectionStats Client::stats() const noexcept {
     sum.sends += s.sends;
     sum.recvs += s.recvs;
     sum.connects += s.connects;
+    sum.losses += s.losses;
   }
   return sum;
 }
@@ -63,12 +64,12 @@ void Client::give_back(Connection connection, bool reusable) noexcept {
 Session::Session(Session&& other) noexcept
     : client_(std::exchange(other.client_, nullptr)),
       connection_(std::move(other.connection_)),
-      watching_(std::exchange(other.watching_, false)) {}
+      watch_(std::exchange(other.watch_, WatchGuard{})) {}
 
 Session::~Session() {
   if (!client_) return;
   // A WATCH left behind or replies still due would leak into the next borrower's calls.
-  const bool reusable = !watching_ && connection_.pending() == 0;
+  const bool reusable = !watch_.watching && connection_.pending() == 0;
   connection_.set_stateful(false);
   client_->give_back(std::move(connection_), reusable);
 }

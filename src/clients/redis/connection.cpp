@@ -326,6 +326,7 @@ void ConnectionCore::lose_connection(std::error_code ec, const std::string& reas
   what += ": " + reason;
   socket_.close();
   parser_.reset();
+  ++stats_.losses;
   failures_ = 0;  // it worked: reconnect at once
   next_attempt_ = TimePoint{};
   fail_pending(std::system_error(ec, what), !closed_ && !stateful_);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "fern/base/outcome.hpp"
 #include "fern/clients/redis/client.hpp"
 #include "fern/clients/redis/reply_error.hpp"
 #include "fern/hub/spawn.hpp"
@@ -101,6 +102,36 @@ TEST_F(TransactionTest, DiscardUnwatches) {
   tx.discard();
   EXPECT_FALSE(session.watching());
   EXPECT_EQ(client.get("k"), std::nullopt);
+}
+
+// The server drops the Session's connection after WATCH (CLIENT KILL from elsewhere). The call that
+// finds it gone fails not applied; a retried EXEC without a new WATCH is refused too, instead of
+// running unguarded on a new connection; WATCH again and it commits.
+TEST_F(TransactionTest, AWatchLostWithItsConnectionIsNeverExecutedUnguarded) {
+  client.set("stock", "5");
+  redis::Session session = client.session();
+  session.watch("stock");
+  const std::int64_t id = session.command("CLIENT", "ID").as_integer();
+  EXPECT_EQ(client.command("CLIENT", "KILL", "ID", id).as_integer(), 1);
+  auto exec_decrement = [&session] {
+    redis::Transaction tx = session.multi();
+    tx.command("DECR", "stock");
+    return tx.exec();
+  };
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      exec_decrement();
+      ADD_FAILURE() << "EXEC ran after its WATCH was lost (attempt " << attempt << ")";
+    } catch (const fern::OperationError& e) {
+      EXPECT_EQ(e.outcome(), fern::Outcome::not_applied) << e.what();
+    }
+  }
+  EXPECT_EQ(client.get("stock"), "5");
+  EXPECT_FALSE(session.watching());
+  session.watch("stock");
+  std::optional<redis::Reply> r = exec_decrement();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(client.get("stock"), "4");
 }
 
 }  // namespace

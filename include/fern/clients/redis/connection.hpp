@@ -55,6 +55,7 @@ struct ConnectionStats {
   std::uint64_t sends = 0;     // send(2) calls
   std::uint64_t recvs = 0;     // recv(2) calls
   std::uint64_t connects = 0;  // successful connects (the first one included)
+  std::uint64_t losses = 0;    // connections lost (closed by the server, a fault, a timeout)
 };
 
 class Connection {

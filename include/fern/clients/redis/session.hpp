@@ -21,24 +21,29 @@ class Session : public CommandSet<Session> {
   Session& operator=(Session&&) = delete;
   ~Session();
 
+  // While keys are watched, a call finds out first whether the WATCH's connection was lost
+  // (fern::OperationError, not_applied: WATCH again) rather than run on a new one without it.
   template <CommandArg... Args>
   Reply command(const Args&... args) {
+    watch_.check(connection_);
     return connection_.command(args...);
   }
 
   // WATCH the keys until the next exec() or discard() of a transaction from multi().
+  // After a lost WATCH this starts a new one (on the new connection).
   template <CommandArg... Keys>
   void watch(const Keys&... keys) {
+    if (watch_.watching) watch_.check(connection_);  // adding keys to a WATCH that must still hold
     connection_.command("WATCH", keys...);
-    watching_ = true;
+    watch_.restart(connection_, true);
   }
   void unwatch() {
+    watch_.restart(connection_, false);
     connection_.command("UNWATCH");
-    watching_ = false;
   }
-  bool watching() const noexcept { return watching_; }
+  bool watching() const noexcept { return watch_.watching; }
 
-  Transaction multi() { return Transaction(connection_, &watching_); }
+  Transaction multi() { return Transaction(connection_, &watch_); }
   Pipeline pipeline() { return Pipeline(connection_); }
   Connection& connection() noexcept { return connection_; }
 
@@ -51,7 +56,7 @@ class Session : public CommandSet<Session> {
 
   Client* client_;
   Connection connection_;
-  bool watching_ = false;
+  WatchGuard watch_;
 };
 
 }  // namespace fern::redis

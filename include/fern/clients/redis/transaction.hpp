@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -19,12 +20,25 @@
 
 namespace fern::redis {
 
+// A Session's WATCH: whether keys are watched, and how many connections its Connection had lost
+// when they were. A WATCH lives on one connection; once that is lost the keys are unguarded, and a
+// transaction sent on the next connection would run as if nothing had been watched.
+struct WatchGuard {
+  bool watching = false;
+  bool lost = false;  // the WATCH went with its connection: calls fail until watch() or unwatch()
+  std::uint64_t losses_at_watch = 0;
+  // Throws fern::OperationError (not_applied) while the WATCH is lost, noticing the loss first.
+  void check(const Connection& connection);
+  // A new WATCH (or none): what was lost no longer matters.
+  void restart(const Connection& connection, bool watch) noexcept;
+};
+
 class Transaction {
  public:
-  // The connection must outlive the transaction. `watching` (a Session's flag) is cleared by
-  // exec() and discard(), as EXEC and DISCARD end every WATCH.
-  explicit Transaction(Connection& connection, bool* watching = nullptr)
-      : connection_(&connection), watching_(watching) {}
+  // The connection must outlive the transaction. `watch` (a Session's) is checked before EXEC goes
+  // out and cleared by exec() and discard(), as EXEC and DISCARD end every WATCH.
+  explicit Transaction(Connection& connection, WatchGuard* watch = nullptr)
+      : connection_(&connection), watch_(watch) {}
 
   template <CommandArg... Args>
   Transaction& command(const Args&... args) {
@@ -44,7 +58,7 @@ class Transaction {
 
  private:
   Connection* connection_;
-  bool* watching_;
+  WatchGuard* watch_;
   std::string buffer_;
   std::size_t count_ = 0;
 };
