@@ -31,6 +31,7 @@
 #include "fern/base/clock.hpp"
 #include "fern/base/error.hpp"
 #include "fern/hub/hub.hpp"
+#include "fern/hub/io_wait.hpp"
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/spawn.hpp"
 #include "fern/net/socket.hpp"
@@ -105,6 +106,9 @@ Options parse_options(int argc, char** argv) {
 
 // One connection's whole life, as sequential code: read what arrived, write it back, repeat.
 void serve(fern::net::Socket client, fern::Duration idle_timeout) {
+  // A connection that has sent nothing yet holds no buffer: it is allocated once the first bytes
+  // are there, so ten thousand idle clients cost only their greenlets and sockets.
+  if (fern::wait_fd(client.fd(), fern::io_events::readable, fern::deadline_after(idle_timeout))) return;
   // Not value-initialised: zeroing would touch (and keep resident) all 64 KiB of every connection's
   // buffer, where the kernel only writes the bytes that arrive.
   auto buffer = std::make_unique_for_overwrite<char[]>(kBufferSize);

@@ -134,4 +134,19 @@ void DenseStackPool::release_local(Stack stack) noexcept {
   local().release(stack);
 }
 
+void DenseStackPool::trim_local() noexcept {
+  if (t_local_pool_gone || t_local_pool == nullptr) return;
+  std::vector<char*>& free = t_local_pool->free_;
+  if (free.size() > t_trimmed) trim(free, t_trimmed, free.size() - t_trimmed);
+  t_trimmed = free.size();
+  // After a million greenlets the list itself is 8 MiB; a list rebuilt later costs a few reallocs.
+  if (free.capacity() > 2 * free.size() + kTrimBatch) {
+    try {
+      free.shrink_to_fit();
+    } catch (...) {
+      // Keeping the larger list is fine.
+    }
+  }
+}
+
 }  // namespace fern::context

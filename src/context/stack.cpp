@@ -92,6 +92,10 @@ void StackPool::release(Stack stack) noexcept {
   unmap_stack(stack);
 }
 
+void StackPool::trim() noexcept {
+  for (const Stack& s : free_) ::madvise(s.base, s.size, MADV_DONTNEED);
+}
+
 StackPool& StackPool::local() {
   static thread_local StackPool pool;
   return pool;

@@ -2,6 +2,10 @@
 
 #include <pthread.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -9,6 +13,8 @@
 #include <utility>
 
 #include "fern/base/error.hpp"
+#include "fern/context/dense_stack_pool.hpp"
+#include "fern/context/stack.hpp"
 #include "fern/hub/waiter.hpp"
 
 namespace fern {
@@ -271,10 +277,57 @@ void Hub::poll_io() {
     TimePoint next = timers_.next_deadline();
     timeout = next == TimePoint::max() ? kForever : std::max(next - Clock::now(), Duration::zero());
   }
+  if (ready_.empty()) release_after_spike(timeout);
   if (inbox_->pending.load(std::memory_order_seq_cst)) timeout = Duration::zero();
   ++counters_.polls;
   driver_->poll(timeout);
   now_ = Clock::now();
+}
+
+// A spike (ten thousand connections, a million greenlets) leaves its memory with the process once it
+// is over: stacks cached for reuse keep the pages their greenlets touched, and glibc keeps freed heap
+// pages resident unless they sit at the top of the heap. Worse, the next spike touches other pages
+// of the same free heap, so a server's RSS grows from wave to wave towards the spike's whole heap.
+// So when the greenlets alive have fallen to a quarter of their peak (at least kSpikeGreenlets) and
+// the count has then stayed put for kSpikeQuiet while the hub had nothing to run, the hub hands the
+// caches and the free heap back to the kernel, once per spike. A steady program (the count near its
+// peak) never pays for it; the check costs one load per idle poll.
+void Hub::release_after_spike(Duration& timeout) {
+  constexpr std::size_t kSpikeGreenlets = 1024;
+  constexpr Duration kSpikeQuiet = std::chrono::milliseconds(250);
+  const std::size_t live = counters_.live_greenlets.load(std::memory_order_relaxed);
+  const std::size_t peak = counters_.live_peak;
+  if (peak < kSpikeGreenlets || live > peak / 4) {
+    release_at_ = TimePoint::max();
+    return;
+  }
+  const TimePoint now = Clock::now();
+  if (live != live_seen_ || release_at_ == TimePoint::max()) {
+    live_seen_ = live;
+    release_at_ = now + kSpikeQuiet;  // greenlets still finishing: wait until they are done
+  }
+  if (now < release_at_) {
+    timeout = std::min(timeout, std::chrono::duration_cast<Duration>(release_at_ - now));
+    return;
+  }
+  release_cached_memory();
+  counters_.live_peak = live;
+  release_at_ = TimePoint::max();
+}
+
+void Hub::release_cached_memory() noexcept {
+  ++counters_.memory_releases;
+  context::StackPool::local().trim();
+  context::DenseStackPool::trim_local();
+  // The ready queues keep the capacity of the spike's longest turn (16 bytes a greenlet).
+  if (ready_.empty() && next_running_ == running_.size()) {
+    running_ = {};
+    next_running_ = 0;
+    ready_.shrink_to_fit();
+  }
+#if defined(__GLIBC__)
+  ::malloc_trim(0);  // the free heap pages, wherever they are, not only the top of the heap
+#endif
 }
 
 void Hub::run_threadsafe_callbacks() {

@@ -77,7 +77,10 @@ void HubGreenlet::start_later(Duration delay) {
 void HubGreenlet::track() noexcept {
   hub_.track(*this);
   auto& live = hub_.counters().live_greenlets;
-  live.store(live.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // hub thread only
+  const std::size_t now_live = live.load(std::memory_order_relaxed) + 1;
+  live.store(now_live, std::memory_order_relaxed);  // hub thread only
+  auto& peak = hub_.counters().live_peak;
+  if (now_live > peak) peak = now_live;
 }
 
 void HubGreenlet::on_start_timer(Timer& t) noexcept {

@@ -56,6 +56,9 @@ class DenseStackPool {
   // Returns `stack` to the calling thread's pool; after that pool is destroyed, keeps it (the
   // region is never unmapped then).
   static void release_local(Stack stack) noexcept;
+  // Hands every free stack of the calling thread's pool back to the kernel, the most recently freed
+  // (kept warm otherwise) included, and lets the free list's own storage go. For after a spike.
+  static void trim_local() noexcept;
 
  private:
   static volatile std::uint64_t* canary_of(char* stack_base) noexcept {

@@ -53,6 +53,8 @@ struct HubCounters {
   std::uint64_t loop_turns = 0;
   std::uint64_t switches = 0;
   std::uint64_t polls = 0;
+  std::uint64_t memory_releases = 0;  // times the hub gave a spike's cached memory back (see poll_io)
+  std::size_t live_peak = 0;          // the most greenlets alive at once since the last such release
   std::atomic<std::size_t> live_greenlets{0};
 };
 // The deepest stack seen per spawn site: a small open-addressed table keyed by the site, updated
@@ -223,6 +225,8 @@ class Hub {
   void resume(Greenlet& g);
   void resume(std::coroutine_handle<> h) noexcept;
   void unwind_remaining() noexcept;
+  void release_after_spike(Duration& timeout);
+  void release_cached_memory() noexcept;
   void replace_inbox();
   void end_jobs_lost_in_fork() noexcept;
 
@@ -241,6 +245,10 @@ class Hub {
   std::vector<std::shared_ptr<detail::OffloadedJob>> offloaded_jobs_;
   static constexpr unsigned kPollEveryBusyTurns = 61;
   unsigned busy_turns_ = 0;
+  // After a spike: the count of greenlets alive last seen, and when the hub gives the spike's memory
+  // back should the count stay where it is (release_after_spike).
+  std::size_t live_seen_ = 0;
+  TimePoint release_at_ = TimePoint::max();
   IntrusiveList<HubResident> residents_;
   std::uint64_t greenlet_ids_ = 0;
   detail::HubCounters counters_;

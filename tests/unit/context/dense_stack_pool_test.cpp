@@ -109,6 +109,26 @@ TEST(DenseStackPool, RssFallsBackAfterASpike) {
   }).join();
 }
 
+// The most recently freed stacks stay warm on their own; trim_local() hands those back too, after a
+// spike, and the stacks are handed out again as good as new.
+TEST(DenseStackPool, TrimLocalHandsEveryFreeStackBack) {
+  std::thread([] {
+    DenseStackPool& pool = DenseStackPool::local();
+    std::vector<Stack> stacks;
+    for (int i = 0; i < 16; ++i) {
+      stacks.push_back(pool.acquire());
+      stacks.back().top()[-128] = 1;
+    }
+    for (Stack& s : stacks) DenseStackPool::release_local(s);
+    EXPECT_EQ(stacks[3].top()[-128], 1) << "a few free stacks are kept warm";
+    DenseStackPool::trim_local();
+    for (const Stack& s : stacks) EXPECT_EQ(s.top()[-128], 0);
+    Stack again = pool.acquire();
+    EXPECT_TRUE(DenseStackPool::canary_intact(again));
+    DenseStackPool::release_local(again);
+  }).join();
+}
+
 // Trimming a free slot wipes its pages, the top one included, where the canary of the slot above
 // lives: a neighbour still in use must keep its canary.
 TEST(DenseStackPool, TrimmingKeepsTheCanaryOfANeighbourInUse) {

@@ -19,6 +19,23 @@ TEST(StackPool, ReusesReleasedStacks) {
   pool.release(b);
 }
 
+// After a spike the cached stacks would keep the pages their greenlets touched; trim() hands them
+// back (they read as zeros again) and keeps the stacks for reuse.
+TEST(StackPool, TrimHandsTheCachedPagesBack) {
+  StackPool pool(4);
+  Stack a = pool.acquire();
+  char* base = a.base;
+  a.top()[-64] = 7;
+  pool.release(a);
+  EXPECT_EQ(base[a.size - 64], 7) << "a cached stack keeps its pages until trimmed";
+  pool.trim();
+  EXPECT_EQ(pool.cached(), 1u);
+  EXPECT_EQ(base[a.size - 64], 0);
+  Stack b = pool.acquire();
+  EXPECT_EQ(b.base, base);
+  pool.release(b);
+}
+
 TEST(StackPool, OtherSizesAreNotCached) {
   StackPool pool(4);
   Stack s = pool.acquire(64 * 1024);

@@ -21,6 +21,27 @@ using namespace std::chrono_literals;
 namespace fern {
 namespace {
 
+// Once a spike of greenlets is over (the count fell to a quarter of its peak and stayed there), the
+// hub gives the memory they used back once, and not again while nothing changes. Counted, not
+// timed: the loop only waits for the release to happen.
+TEST(Hub, GivesASpikesMemoryBackOnceItIsOver) {
+  std::thread([] {
+    Hub& hub = Hub::current();
+    WaitQueue gate;
+    std::vector<GreenletRef<>> gs;
+    for (int i = 0; i < 2048; ++i) gs.push_back(spawn([&] { gate.wait(); }));
+    sleep(0ms);  // they all park
+    EXPECT_EQ(hub.counters().memory_releases, 0u) << "no release while the spike lasts";
+    gate.notify_all();
+    joinall(gs);
+    gs.clear();
+    for (int i = 0; i < 100000 && hub.counters().memory_releases == 0; ++i) sleep(1ms);
+    EXPECT_EQ(hub.counters().memory_releases, 1u);
+    for (int i = 0; i < 3; ++i) sleep(1ms);
+    EXPECT_EQ(hub.counters().memory_releases, 1u) << "once per spike";
+  }).join();
+}
+
 TEST(Hub, OnePerThread) {
   Hub* mine = &Hub::current();
   EXPECT_EQ(mine, &Hub::current());
