@@ -10,6 +10,7 @@
 #include <fern/hub/driver.hpp>
 #include <fern/hub/io_wait.hpp>
 
+#include "arguments.hpp"
 #include "cooperation.hpp"
 #include "fd_table.hpp"
 #include "hooked_calls.hpp"
@@ -120,8 +121,8 @@ int accept_cooperative(int fd, sockaddr* addr, socklen_t* len, int flags, const 
 void store_timeout(FdState& st, int name, const void* value, socklen_t len) noexcept {
   if (len < static_cast<socklen_t>(sizeof(timeval)) || !value) return;
   const auto* tv = static_cast<const timeval*>(value);
-  std::int64_t ns =
-      static_cast<std::int64_t>(tv->tv_sec) * 1000000000 + static_cast<std::int64_t>(tv->tv_usec) * 1000;
+  // The kernel takes any tv_sec (a huge one means forever): saturate rather than overflow.
+  const std::int64_t ns = duration_of(*tv).count();
   (name == SO_RCVTIMEO ? st.recv_timeout_ns : st.send_timeout_ns).store(ns, std::memory_order_relaxed);
 }
 

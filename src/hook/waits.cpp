@@ -16,6 +16,7 @@
 #include <fern/hub/timeout.hpp>
 #include <fern/hub/waiter.hpp>
 
+#include "arguments.hpp"
 #include "cooperation.hpp"
 #include "hooked_calls.hpp"
 #include "real_calls.hpp"
@@ -76,23 +77,10 @@ TimePoint deadline_from_ms(int ms) noexcept {
 
 TimePoint deadline_from(const timespec* ts) noexcept {
   if (!ts) return TimePoint::max();
-  return deadline_after(std::chrono::seconds(ts->tv_sec) + std::chrono::nanoseconds(ts->tv_nsec));
+  return deadline_after(duration_of(*ts));
 }
 
 bool is_zero(const timespec* ts) noexcept { return ts && ts->tv_sec == 0 && ts->tv_nsec == 0; }
-
-// The fd_sets of select as pollfds to park on.
-std::vector<pollfd> watched_of(int nfds, const fd_set* r, const fd_set* w, const fd_set* e) {
-  std::vector<pollfd> out;
-  for (int fd = 0; fd < nfds && fd < FD_SETSIZE; ++fd) {
-    short events = 0;
-    if (r && FD_ISSET(fd, r)) events |= POLLIN;
-    if (w && FD_ISSET(fd, w)) events |= POLLOUT;
-    if (e && FD_ISSET(fd, e)) events |= POLLPRI;
-    if (events) out.push_back({fd, events, 0});
-  }
-  return out;
-}
 
 struct FdSets {
   fd_set r, w, e;
@@ -145,14 +133,6 @@ bool sleep_for(std::chrono::nanoseconds d) noexcept {
   }
 }
 
-std::chrono::nanoseconds duration_of(const timespec& ts) noexcept {
-  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
-}
-
-bool valid(const timespec* ts) noexcept {
-  return ts && ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000 && ts->tv_sec >= 0;
-}
-
 }  // namespace
 
 int hooked_poll(pollfd* fds, nfds_t n, int timeout_ms) {
@@ -162,18 +142,18 @@ int hooked_poll(pollfd* fds, nfds_t n, int timeout_ms) {
 }
 
 int hooked_ppoll(pollfd* fds, nfds_t n, const timespec* timeout, const sigset_t* mask) {
-  Hub* hub = !is_zero(timeout) ? cooperative_hub() : nullptr;
+  // A malformed timeout is the kernel's EINVAL, which the non-blocking looks would never see.
+  Hub* hub = !is_zero(timeout) && (!timeout || valid(timeout)) ? cooperative_hub() : nullptr;
   if (!hub) return real().ppoll(fds, n, timeout, mask);
   timespec zero{0, 0};
   return wait_any(fds, n, deadline_from(timeout), [&] { return real().ppoll(fds, n, &zero, mask); });
 }
 
 int hooked_select(int nfds, fd_set* r, fd_set* w, fd_set* e, timeval* timeout) {
-  Hub* hub = !(timeout && timeout->tv_sec == 0 && timeout->tv_usec == 0) ? cooperative_hub() : nullptr;
+  const bool poll_only = timeout && timeout->tv_sec == 0 && timeout->tv_usec == 0;
+  Hub* hub = !poll_only && (!timeout || valid(timeout)) ? cooperative_hub() : nullptr;
   if (!hub) return real().select(nfds, r, w, e, timeout);
-  TimePoint deadline = timeout ? deadline_after(std::chrono::seconds(timeout->tv_sec) +
-                                                std::chrono::microseconds(timeout->tv_usec))
-                               : TimePoint::max();
+  TimePoint deadline = timeout ? deadline_after(duration_of(*timeout)) : TimePoint::max();
   int n = cooperative_select(nfds, r, w, e, deadline, nullptr, false);
   if (timeout) {
     // Linux select() leaves the time not slept in *timeout.
@@ -185,7 +165,7 @@ int hooked_select(int nfds, fd_set* r, fd_set* w, fd_set* e, timeval* timeout) {
 }
 
 int hooked_pselect(int nfds, fd_set* r, fd_set* w, fd_set* e, const timespec* timeout, const sigset_t* mask) {
-  Hub* hub = !is_zero(timeout) ? cooperative_hub() : nullptr;
+  Hub* hub = !is_zero(timeout) && (!timeout || valid(timeout)) ? cooperative_hub() : nullptr;
   if (!hub) return real().pselect(nfds, r, w, e, timeout, mask);
   return cooperative_select(nfds, r, w, e, deadline_from(timeout), mask, true);
 }

@@ -70,7 +70,13 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
   if (!date.ok()) return std::nullopt;
   const sys_days day_point(date);
   if (kWeekdays[weekday(day_point).c_encoding()] != text.substr(0, 3)) return std::nullopt;
-  return system_clock::time_point(day_point + hours(h) + minutes(m) + seconds(s));
+  // system_clock counts nanoseconds in 64 bits (1677-09-21 to 2262-04-11): converting a date outside
+  // that range would overflow, so such a date is refused like any other unusable one.
+  const sys_seconds point = day_point + hours(h) + minutes(m) + seconds(s);
+  if (point < ceil<seconds>(system_clock::time_point::min()) ||
+      point > floor<seconds>(system_clock::time_point::max()))
+    return std::nullopt;
+  return system_clock::time_point(point);
 }
 
 std::string_view HttpDateCache::at(std::chrono::system_clock::time_point t) {

@@ -46,9 +46,12 @@ bool valid_chunk_extensions(std::string_view s) {
     s = skip_ows(s.substr(1));
     std::size_t name = token_length(s);
     if (name == 0) return false;
-    s = skip_ows(s.substr(name));
-    if (s.empty() || s.front() != '=') continue;
-    s = skip_ows(s.substr(1));
+    s.remove_prefix(name);
+    // BWS after the name belongs to an "=" that follows; otherwise it must lead to the next ";", so
+    // "1;a \r\n" is refused as "1 \r\n" and "1;a=b \r\n" are.
+    const std::string_view after = skip_ows(s);
+    if (after.empty() || after.front() != '=') continue;
+    s = skip_ows(after.substr(1));
     std::size_t value = !s.empty() && s.front() == '"' ? quoted_string_length(s) : token_length(s);
     if (value == 0) return false;
     s.remove_prefix(value);

@@ -18,6 +18,8 @@ Address::Address(const sockaddr* addr, socklen_t length) noexcept {
 }
 
 std::optional<Address> Address::parse(std::string_view ip, std::uint16_t port) {
+  // inet_pton and if_nametoindex stop at a NUL: "1.2.3.4\0junk" must not read as 1.2.3.4.
+  if (ip.find('\0') != std::string_view::npos) return std::nullopt;
   if (ip.size() >= 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
   std::string text(ip);
   Address a;
@@ -64,6 +66,11 @@ Address Address::unix_path(std::string_view path) {
     throw std::system_error(
         make_error_code(Errc::invalid_argument),
         "fern: Unix socket path empty or longer than 107 bytes: '" + std::string(path) + "'");
+  // The kernel ends a path name at its first NUL (and one starting with NUL is an abstract name):
+  // only an abstract name ('@') may hold NUL bytes.
+  if (path.front() != '@' && path.find('\0') != std::string_view::npos)
+    throw std::system_error(make_error_code(Errc::invalid_argument),
+                            "fern: Unix socket path holds a NUL byte");
   un->sun_family = AF_UNIX;
   std::memcpy(un->sun_path, path.data(), path.size());
   if (path.front() == '@') un->sun_path[0] = '\0';  // abstract namespace: no trailing NUL counted

@@ -78,7 +78,8 @@ template <class T>
 T parse_number(std::string_view s) {
   T v{};
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc())
+  // The whole text or nothing: "12abc" is not 12.
+  if (ec != std::errc() || p != s.data() + s.size())
     throw Error(make_error_code(Errc::protocol_error),
                 "fern::mysql: bad number from the server: " + std::string(s), "HY000", Outcome::unknown);
   return v;

@@ -1,6 +1,6 @@
 // mysql::Value and mysql::Row without a server: kinds of the constructors, typed reads and their
-// conversions, refusals of the wrong kind and of NULL, optional reads, text forms, and lookup by
-// column name.
+// conversions, refusals of the wrong kind and of NULL, optional reads, text forms, lookup by column
+// name, and the decoding of text-protocol integers (an internal function, hence the src/ include).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -9,7 +9,9 @@
 #include <optional>
 #include <string>
 
+#include "../../../src/clients/mysql/statement.hpp"
 #include "fern/base/error.hpp"
+#include "fern/clients/mysql/error.hpp"
 #include "fern/clients/mysql/result.hpp"
 #include "fern/clients/mysql/row.hpp"
 #include "fern/clients/mysql/value.hpp"
@@ -88,6 +90,19 @@ TEST(MysqlValueTest, RowByIndexAndName) {
   mysql::Result result;
   result.rows.push_back(row);
   EXPECT_THROW(result.scalar(), std::system_error);  // two columns
+}
+
+// Text-protocol integers are read whole: a text with anything after the number is refused, not read
+// as its numeric prefix (found by fuzzing).
+TEST(MysqlValueTest, TextIntegersAreReadWhole) {
+  mysql::Column column;
+  column.type = MYSQL_TYPE_LONG;
+  EXPECT_EQ(mysql::text_value(column, "-12", 3).as_int(), -12);
+  EXPECT_THROW(mysql::text_value(column, "9\x1a", 2), mysql::Error);
+  EXPECT_THROW(mysql::text_value(column, "12abc", 5), mysql::Error);
+  column.flags = UNSIGNED_FLAG;
+  EXPECT_EQ(mysql::text_value(column, "18446744073709551615", 20).as_uint(), 18446744073709551615u);
+  EXPECT_THROW(mysql::text_value(column, "7 ", 2), mysql::Error);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -81,6 +82,57 @@ TEST_F(Monkey, SleepsParkOnlyTheGreenlet) {
     timeval tv{0, 20000};
     EXPECT_EQ(select(0, nullptr, nullptr, nullptr, &tv), 0);
   }));
+}
+
+// {LONG_MAX, 0} is a common way to say "forever", and the kernel takes any tv_sec for SO_RCVTIMEO:
+// the hook turns them into deadlines without overflowing (UBSan would report it) and parks until
+// interrupted. A timeout the kernel would refuse still fails with EINVAL.
+TEST_F(Monkey, HugeTimeoutsSaturateAndMalformedOnesAreRefused) {
+  constexpr auto kForever = std::numeric_limits<time_t>::max();
+  fern::spawn([&] {
+    {
+      fern::Timeout scope(10ms);
+      timespec ts{kForever, 999999999};
+      EXPECT_EQ(nanosleep(&ts, nullptr), -1);
+      EXPECT_TRUE(fern::monkey::interrupted());
+      EXPECT_THROW(fern::monkey::rethrow_interruption(), fern::TimeoutError);
+    }
+    {
+      fern::Timeout scope(10ms);
+      timespec ts{kForever, 0};
+      EXPECT_EQ(ppoll(nullptr, 0, &ts, nullptr), -1);
+      EXPECT_THROW(fern::monkey::rethrow_interruption(), fern::TimeoutError);
+    }
+    {
+      fern::Timeout scope(10ms);
+      timeval tv{kForever, 999999};
+      EXPECT_EQ(select(0, nullptr, nullptr, nullptr, &tv), -1);
+      EXPECT_THROW(fern::monkey::rethrow_interruption(), fern::TimeoutError);
+    }
+    int sv[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    timeval forever{kForever, 0};
+    ASSERT_EQ(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &forever, sizeof forever), 0);
+    {
+      fern::Timeout scope(10ms);
+      char c;
+      EXPECT_EQ(read(sv[0], &c, 1), -1);
+      EXPECT_EQ(errno, ETIMEDOUT) << "the Timeout scope, not SO_RCVTIMEO, ended the read";
+      EXPECT_THROW(fern::monkey::rethrow_interruption(), fern::TimeoutError);
+    }
+    close(sv[0]);
+    close(sv[1]);
+
+    timespec bad_ns{0, 1000000000};
+    EXPECT_EQ(ppoll(nullptr, 0, &bad_ns, nullptr), -1);
+    EXPECT_EQ(errno, EINVAL);
+    timespec negative{-1, 0};
+    EXPECT_EQ(pselect(0, nullptr, nullptr, nullptr, &negative, nullptr), -1);
+    EXPECT_EQ(errno, EINVAL);
+    timeval bad_us{0, -1};
+    EXPECT_EQ(select(0, nullptr, nullptr, nullptr, &bad_us), -1);
+    EXPECT_EQ(errno, EINVAL);
+  }).get();
 }
 
 TEST_F(Monkey, OutsideAnyHubCallsStayLibcs) {

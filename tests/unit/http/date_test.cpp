@@ -37,6 +37,17 @@ TEST(HttpDate, RejectsOtherForms) {
   }
 }
 
+// IMF-fixdate has four-digit years, system_clock (nanoseconds in 64 bits) holds 1677-09-21 to
+// 2262-04-11: a date outside is refused instead of overflowing the conversion (found by fuzzing).
+TEST(HttpDate, RefusesDatesSystemClockCannotHold) {
+  for (const char* text : {"Sat, 01 Jan 1600 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT",
+                           "Tue, 21 Sep 1677 00:12:43 GMT", "Fri, 11 Apr 2262 23:47:17 GMT"}) {
+    EXPECT_EQ(parse_http_date(text), std::nullopt) << text;
+  }
+  EXPECT_EQ(parse_http_date("Tue, 21 Sep 1677 00:12:44 GMT"), from_unix(-9223372036LL));
+  EXPECT_EQ(parse_http_date("Fri, 11 Apr 2262 23:47:16 GMT"), from_unix(9223372036LL));
+}
+
 TEST(HttpDate, CacheFormatsOncePerSecond) {
   HttpDateCache cache;
   const auto t = from_unix(784111777);

@@ -85,7 +85,10 @@ TEST(MessageParser, ChunkedBodyWithExtensionsAndTrailers) {
 
 TEST(MessageParser, MalformedChunkExtensionsAreRejected) {
   for (std::string_view line : {"5;\r\n", "5;=v\r\n", "5;a=\r\n", "5;a=\"open\r\n", "5 x\r\n", "5;a b\r\n",
-                                "5 \r\n", "5;a=\"\x01\"\r\n", "5;a=b;\r\n"}) {
+                                "5 \r\n", "5;a=\"\x01\"\r\n", "5;a=b;\r\n",
+                                // BWS with no ";" after it, after a name as after a value (found by
+                                // fuzzing against a reference decoder).
+                                "5;a \r\n", "5;a\t\r\n", "5;a=b \r\n", "5 ;a ;b \r\n"}) {
     RequestParser p;
     p.feed("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n");
     p.feed(line);
@@ -94,6 +97,19 @@ TEST(MessageParser, MalformedChunkExtensionsAreRejected) {
     EXPECT_EQ(p.next_event(), ParseEvent::error) << line;
     EXPECT_EQ(p.error(), make_error_code(ParseError::bad_chunk_extension)) << line;
     EXPECT_EQ(p.error_status(), 400);
+  }
+}
+
+TEST(MessageParser, ChunkExtensionsAllowBwsAroundTheirDelimiters) {
+  for (std::string_view line : {"5 ;a\r\n", "5\t; a = b\r\n", "5;a ;b=\"q \\\" d\"\t;c\r\n"}) {
+    RequestParser p;
+    p.feed("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n");
+    p.feed(line);
+    p.feed("hello\r\n0\r\n\r\n");
+    ASSERT_EQ(p.next_event(), ParseEvent::headers_complete);
+    ASSERT_EQ(p.next_event(), ParseEvent::body) << line;
+    EXPECT_EQ(p.body(), "hello");
+    EXPECT_EQ(p.next_event(), ParseEvent::message_complete) << line;
   }
 }
 

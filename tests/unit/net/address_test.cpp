@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
 #include <system_error>
 
 #include "fern/base/error.hpp"
@@ -46,6 +47,18 @@ TEST(Address, UnixPathsAndAbstractNames) {
   EXPECT_EQ(abstract.host(), "@fern-test");
   EXPECT_NE(path, abstract);
   EXPECT_THROW(Address::unix_path(std::string(200, 'x')), std::system_error);
+}
+
+// A NUL ends the text for inet_pton and the kernel: such text is refused rather than cut short, and
+// a path starting with NUL does not turn into an abstract name (found by fuzzing).
+TEST(Address, RefusesEmbeddedNulBytes) {
+  using namespace std::string_view_literals;
+  EXPECT_FALSE(Address::parse("1.2.3.4\0junk"sv, 80));
+  EXPECT_FALSE(Address::parse("::1\0"sv, 80));
+  EXPECT_FALSE(Address::parse("fe80::1%lo\0x"sv, 80));
+  EXPECT_THROW(Address::unix_path("\0"sv), std::system_error);
+  EXPECT_THROW(Address::unix_path("/tmp/a\0b"sv), std::system_error);
+  EXPECT_EQ(Address::unix_path("@a\0b"sv).host(), "@a\0b"sv);  // abstract names may hold NUL bytes
 }
 
 TEST(Address, LoopbackAndAnyHelpers) {
