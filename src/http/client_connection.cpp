@@ -53,7 +53,9 @@ void ClientConnection::write_all(std::string_view data, TimePoint deadline, std:
 }
 
 bool ClientConnection::unusable_when_idle() const noexcept {
-  if (tls || fd < 0) return false;
+  if (fd < 0) return false;
+  // Under TLS unread bytes may be a session ticket, not a sign of death: ask only about the FIN.
+  if (tls) return net::peer_hung_up(fd);
   return net::probe_idle(fd) != net::IdleState::quiet;  // closed, or bytes nobody asked for
 }
 

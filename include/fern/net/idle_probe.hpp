@@ -16,4 +16,10 @@ enum class IdleState {
 // One recv(MSG_PEEK | MSG_DONTWAIT) on `fd`; a socket error other than "would block" is `closed`.
 IdleState probe_idle(int fd) noexcept;
 
+// Whether the peer has shut its sending side or reset the connection, even with bytes still unread
+// before its FIN. For TLS, where an idle connection may legitimately hold records nobody read yet
+// (a TLS 1.3 session ticket) so that unread bytes prove nothing, but a server that closed it sent
+// close_notify and then FIN. One poll(POLLRDHUP) with no wait.
+bool peer_hung_up(int fd) noexcept;
+
 }  // namespace fern::net

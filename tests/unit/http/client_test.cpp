@@ -9,14 +9,17 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "../../integration/tls/test_pki.hpp"
 #include "fern/base/error.hpp"
 #include "fern/http/parse_error.hpp"
 #include "fern/http/request_parser.hpp"
+#include "fern/http/server.hpp"
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/spawn.hpp"
 #include "fern/net/socket.hpp"
@@ -517,6 +520,39 @@ TEST(ClientTest, SpeaksToIpv6Literals) {
   auto r = client.get(server->url("/"));
   EXPECT_EQ(r.body, server->origin().substr(7));
   EXPECT_EQ(r.body.front(), '[');
+}
+
+// Over TLS a server that closed an idle keep-alive connection (close_notify, then FIN) is found
+// before the next request goes out, so even a POST, never resent once written, goes out once on a
+// new connection instead of failing with an unknown outcome.
+TEST(ClientTest, ATlsConnectionTheServerClosedWhileIdleIsNotUsed) {
+  fern_test::TestPki pki;
+  fern_test::TestPki::Issued localhost = pki.issue("localhost", "localhost", "DNS:localhost,IP:127.0.0.1");
+  int posts = 0;
+  auto handler = [&posts](fern::http::ServerRequest& req) {
+    if (req.method() == "POST") ++posts;
+    return fern::http::ServerResponse::text("seen");
+  };
+  fern::http::ServerOptions options;
+  options.tls = fern::net::TlsContext::server(localhost.certificate, localhost.key);
+  auto first = std::make_unique<fern::http::Server>(fern::net::Address::ipv4_loopback(0), handler, options);
+  first->start();
+  const std::uint16_t port = first->port();
+  ClientOptions client_options;
+  client_options.tls = fern::net::TlsContext::client(pki.ca_file());
+  Client client(client_options);
+  const std::string url = "https://localhost:" + std::to_string(port) + "/";
+  EXPECT_EQ(client.get(url).status, 200);
+  EXPECT_EQ(client.idle_connections(), 1u);
+  first->close();  // closes the idle connection: close_notify and FIN reach the client's pool
+  first.reset();
+  fern::http::Server second(fern::net::Address::ipv4_loopback(port), handler, options);
+  second.start();
+  fern::sleep(10ms);  // loopback has delivered the close long before; this only bounds a slow machine
+  EXPECT_EQ(client.post(url, "once", "text/plain").status, 200);
+  EXPECT_EQ(posts, 1);
+  EXPECT_EQ(client.connections_opened(), 2u);
+  second.close();
 }
 
 }  // namespace

@@ -60,5 +60,32 @@ TEST(IdleProbe, QuietDataClosedAndReset) {
   EXPECT_EQ(probe_once_arrived(reset.client.fd()), IdleState::closed);
 }
 
+// peer_hung_up sees the FIN even behind unread bytes (a TLS close_notify before it), and says
+// nothing of bytes alone (a TLS session ticket on a live connection).
+bool hung_up_once_arrived(int fd) {
+  bool hung = peer_hung_up(fd);
+  for (int i = 0; i < 5000 && !hung; ++i) {
+    sleep(1ms);
+    hung = peer_hung_up(fd);
+  }
+  return hung;
+}
+
+TEST(IdleProbe, PeerHungUpSeesTheFinBehindUnreadBytes) {
+  Pair quiet = connected_pair();
+  EXPECT_FALSE(peer_hung_up(quiet.client.fd()));
+
+  Pair pushed = connected_pair();
+  pushed.server.send_all("ticket");
+  EXPECT_EQ(probe_once_arrived(pushed.client.fd()), IdleState::data);
+  EXPECT_FALSE(peer_hung_up(pushed.client.fd()));  // bytes alone: alive
+
+  Pair closed = connected_pair();
+  closed.server.send_all("bye");
+  closed.server.close();
+  EXPECT_TRUE(hung_up_once_arrived(closed.client.fd()));
+  EXPECT_EQ(probe_idle(closed.client.fd()), IdleState::data);  // what recv would see first
+}
+
 }  // namespace
 }  // namespace fern::net
