@@ -20,10 +20,12 @@ class Carrier {
  public:
   // The carrier greenlet's body: serves calls until the hub shuts down or enough others idle.
   void serve();
+  // Links this carrier and `call` both ways, or unlinks its call (null).
+  void bind(CarrierCall* call) noexcept;
   // Gives an idle carrier its next call.
   void assign(CarrierCall& call) noexcept;
   // Takes `call` back before the carrier has finished it (its frame is going away).
-  void detach(CarrierCall& call) noexcept;
+  void detach() noexcept;
   void interrupt(std::exception_ptr error) noexcept;
   bool running() const noexcept { return running_; }
   CarrierCall* call() const noexcept { return call_; }
@@ -34,12 +36,11 @@ class Carrier {
   Carrier* idle_next_ = nullptr;
   Carrier* idle_prev_ = nullptr;
 
-  CarrierCall* call_ = nullptr;
-
  private:
   void run_call() noexcept;
   bool park_idle();
 
+  CarrierCall* call_ = nullptr;
   Greenlet* greenlet_ = nullptr;
   Hub* hub_ = nullptr;
   Waiter* idle_waiter_ = nullptr;  // while parked between calls
@@ -105,8 +106,8 @@ void Carrier::run_call() noexcept {
     running_ = false;
     greenlet_->clear_locals();
   }
-  if (CarrierCall* c = std::exchange(call_, nullptr)) {
-    c->carrier_ = nullptr;
+  if (CarrierCall* c = call_) {
+    bind(nullptr);
     c->done_ = true;
     c->fire_links();
   }
@@ -131,15 +132,19 @@ bool Carrier::park_idle() {
   return true;
 }
 
+void Carrier::bind(CarrierCall* call) noexcept {
+  if (call_) call_->carrier_ = nullptr;
+  call_ = call;
+  if (call) call->carrier_ = this;
+}
+
 void Carrier::assign(CarrierCall& call) noexcept {
-  call_ = &call;
-  call.carrier_ = this;
+  bind(&call);
   idle_waiter_->wake();
 }
 
-void Carrier::detach(CarrierCall& call) noexcept {
-  call_ = nullptr;
-  call.carrier_ = nullptr;
+void Carrier::detach() noexcept {
+  bind(nullptr);
   if (running_) interrupt(std::make_exception_ptr(GreenletExit()));
 }
 
@@ -156,8 +161,7 @@ void CarrierCall::start() {
     return;
   }
   auto carrier = std::make_unique<Carrier>();
-  carrier->call_ = this;
-  carrier_ = carrier.get();
+  carrier->bind(this);
   SpawnOptions options;
   options.name = "aio carrier";
   options.report_failure = false;  // serve() lets nothing escape but the hub's own unwinding
@@ -175,7 +179,7 @@ void CarrierCall::interrupt(std::exception_ptr error) noexcept {
 }
 
 CarrierCall::~CarrierCall() {
-  if (carrier_) carrier_->detach(*this);
+  if (carrier_) carrier_->detach();
 }
 
 CarrierCall* CarrierCall::served_by(Carrier& carrier) noexcept { return carrier.call(); }
