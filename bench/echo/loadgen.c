@@ -24,7 +24,6 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
@@ -38,6 +37,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../lib/proc_stats.h"
 
 enum { kMaxEvents = 1024, kStreamRecv = 256 * 1024 };
 
@@ -74,12 +75,6 @@ static void die(const char* what) {
   exit(1);
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* utime+stime of `pid` in seconds from /proc/PID/stat (tick precision); -1 if unreadable. */
 static double stat_cpu_s(int pid) {
   char path[64], line[1024];
@@ -94,30 +89,6 @@ static double stat_cpu_s(int pid) {
   if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
     return -1;
   return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* The same quantity at nanosecond precision: the run time of every thread of `pid`. */
-static double sched_cpu_s(int pid) {
-  char path[96];
-  snprintf(path, sizeof path, "/proc/%d/task", pid);
-  DIR* dir = opendir(path);
-  if (!dir) return -1;
-  unsigned long long total = 0;
-  int found = 0;
-  for (struct dirent* e; (e = readdir(dir));) {
-    if (e->d_name[0] == '.') continue;
-    snprintf(path, sizeof path, "/proc/%d/task/%.16s/schedstat", pid, e->d_name);
-    FILE* f = fopen(path, "r");
-    if (!f) continue;
-    unsigned long long ns;
-    if (fscanf(f, "%llu", &ns) == 1) {
-      total += ns;
-      found = 1;
-    }
-    fclose(f);
-  }
-  closedir(dir);
-  return found ? (double)total * 1e-9 : -1;
 }
 
 static int connect_one(int port) {

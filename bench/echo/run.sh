@@ -80,7 +80,7 @@ WORKLOADS=(
 
 RESULTS="$WORK/results.txt"
 : >"$RESULTS"
-started_s=$SECONDS
+measure_begin
 
 run_one() {  # run_one WORKLOAD ROUND SERVER ARGS...
   local workload="$1" round="$2" name="$3" line
@@ -110,20 +110,11 @@ for entry in "${WORKLOADS[@]}"; do
   done
 done
 
-LOAD_END="$(cut -d' ' -f1 /proc/loadavg)"
-say "measured in $((SECONDS - started_s)) s"
-
 # --- report ----------------------------------------------------------------------------------------
 
-NOTES="$WORK/notes.txt"
-write_notes "$NOTES" "${SERVERS[@]}"
 versions="Boost $(sed -n 's/^#define BOOST_LIB_VERSION "\(.*\)"/\1/p' /usr/include/boost/version.hpp 2>/dev/null | tr _ .)"
 versions+=", Python $("$PYTHON" -c 'import platform; print(platform.python_version())' 2>/dev/null || echo '?')"
 versions+=", gevent $("$PYTHON" -c 'import gevent; print(gevent.__version__)' 2>/dev/null || echo '?')"
-machine="$(machine_line)"
-mkdir -p "$(dirname "$OUT")"
-"$PYTHON" "$ROOT/bench/echo/summarize.py" --results "$RESULTS" --notes "$NOTES" --out "$OUT" \
-  --machine "$machine" --versions "$versions" --mode "$( ((quick)) && echo quick || echo full)" \
-  --rounds "$ROUNDS" --seconds "$SECONDS_PER_RUN" --warmup "$WARMUP" --started "$STARTED_AT" \
-  --load "$LOAD_START / $LOAD_END" --pinned "$( ((${#pin_server[@]})) && echo yes || echo no)"
-harness_finish "$OUT"
+harness_summarize "$ROOT/bench/echo/summarize.py" --versions "$versions" --mode "$( ((quick)) && echo quick || echo full)" \
+  --rounds "$ROUNDS" --seconds "$SECONDS_PER_RUN" --warmup "$WARMUP" \
+  --pinned "$( ((${#pin_server[@]})) && echo yes || echo no)"

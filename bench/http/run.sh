@@ -85,7 +85,7 @@ WORKLOADS=(
 
 RESULTS="$WORK/results.txt"
 : >"$RESULTS"
-started_s=$SECONDS
+measure_begin
 
 run_one() {  # run_one WORKLOAD ROUND SERVER WRK-ARGS...
   local workload="$1" round="$2" name="$3"
@@ -123,17 +123,7 @@ for entry in "${WORKLOADS[@]}"; do
   done
 done
 
-LOAD_END="$(cut -d' ' -f1 /proc/loadavg)"
-say "measured in $((SECONDS - started_s)) s"
-
-NOTES="$WORK/notes.txt"
-write_notes "$NOTES" "${SERVERS[@]}"
 versions="nginx $({ "$NGINX" -v 2>&1 || true; } | sed 's/.*nginx\///'), gevent $("$PYTHON" -c 'import gevent; print(gevent.__version__)' 2>/dev/null || echo '?')"
 versions+=", wrk $({ "$WRK" -v 2>&1 || true; } | head -n1 | awk '{print $2}')"
-machine="$(machine_line)"
-mkdir -p "$(dirname "$OUT")"
-"$PYTHON" "$HERE/summarize.py" --results "$RESULTS" --notes "$NOTES" --out "$OUT" --machine "$machine" \
-  --versions "$versions" --mode "$( ((quick)) && echo quick || echo full)" --rounds "$ROUNDS" \
-  --seconds "$DURATION" --started "$STARTED_AT" --load "$LOAD_START / $LOAD_END" \
-  --pinned "$( ((${#pin_server[@]})) && echo yes || echo no)"
-harness_finish "$OUT"
+harness_summarize "$HERE/summarize.py" --versions "$versions" --mode "$( ((quick)) && echo quick || echo full)" \
+  --rounds "$ROUNDS" --seconds "$DURATION" --pinned "$( ((${#pin_server[@]})) && echo yes || echo no)"

@@ -211,6 +211,26 @@ keep_ratio_lines() {
   printf '\n```\n%s\n```\n' "$lines" >>"$md"
 }
 
+# measure_begin: marks when the measured rounds start (after the servers are up), for the time
+# harness_summarize reports.
+measure_begin() { MEASURE_START=$SECONDS; }
+
+# harness_summarize SUMMARIZER.py [ARG...]: the end of a benchmark of servers. Reports how long the
+# rounds took, writes the notes of the servers in SERVERS, runs the summarizer over $RESULTS into
+# $OUT with the arguments every summarizer takes (--results --notes --out --machine --started
+# --load) and the ARGs that are its own, and draws the chart.
+harness_summarize() {
+  local summarizer="$1" notes="$WORK/notes.txt"
+  shift
+  LOAD_END="$(cut -d' ' -f1 /proc/loadavg)"
+  say "measured in $((SECONDS - ${MEASURE_START:-0})) s"
+  write_notes "$notes" "${SERVERS[@]}"
+  mkdir -p "$(dirname "$OUT")"
+  "$PYTHON" "$summarizer" --results "$RESULTS" --notes "$notes" --out "$OUT" --machine "$(machine_line)" \
+    --started "$STARTED_AT" --load "$LOAD_START / $LOAD_END" "$@"
+  harness_finish "$OUT"
+}
+
 # harness_finish OUT.md: the chart beside the results file.
 harness_finish() {
   LOAD_END="$(cut -d' ' -f1 /proc/loadavg)"

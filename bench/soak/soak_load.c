@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/proc_stats.h"
+
 enum { kMaxEvents = 1024, kEchoSize = 64, kReplyMax = 512 };
 
 enum state { kConnecting, kIdle, kWaiting, kDead };
@@ -62,12 +64,6 @@ struct counters {
 
 static struct counters c;
 static const char kHttpRequest[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void usage(const char* program) {
   fprintf(stderr,

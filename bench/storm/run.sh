@@ -98,7 +98,7 @@ run_one() {  # run_one ROUND NAME MODE
   stop_server "$name"
 }
 
-started_s=$SECONDS
+measure_begin
 for ((round = 1; round <= ROUNDS; ++round)); do
   round_order "$round" "${SERVERS[@]}"
   say "round $round of $ROUNDS: ${ORDER[*]}"
@@ -107,15 +107,8 @@ for ((round = 1; round <= ROUNDS; ++round)); do
     run_one "$round" "$name" idle
   done
 done
-LOAD_END="$(cut -d' ' -f1 /proc/loadavg)"
-say "measured in $((SECONDS - started_s)) s"
-
-NOTES="$WORK/notes.txt"
-write_notes "$NOTES" "${SERVERS[@]}"
-mkdir -p "$(dirname "$OUT")"
-"$PYTHON" "$ROOT/bench/storm/summarize.py" --results "$RESULTS" --notes "$NOTES" --out "$OUT" \
-  --machine "$(machine_line)" --go "$(command -v go >/dev/null && go version | cut -d' ' -f3 || echo none)" \
-  --rounds "$ROUNDS" --conns "$CONNS" --size "$SIZE" --seconds "$RUN_SECONDS" --started "$STARTED_AT" \
-  --load "$LOAD_START / $LOAD_END" --somaxconn "$(sysctl -n net.core.somaxconn 2>/dev/null || echo '?')" \
+harness_summarize "$ROOT/bench/storm/summarize.py" \
+  --go "$(command -v go >/dev/null && go version | cut -d' ' -f3 || echo none)" \
+  --rounds "$ROUNDS" --conns "$CONNS" --size "$SIZE" --seconds "$RUN_SECONDS" \
+  --somaxconn "$(sysctl -n net.core.somaxconn 2>/dev/null || echo '?')" \
   --syn-backlog "$(sysctl -n net.ipv4.tcp_max_syn_backlog 2>/dev/null || echo '?')"
-harness_finish "$OUT"

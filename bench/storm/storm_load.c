@@ -17,7 +17,6 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -31,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/proc_stats.h"
+
 enum { kMaxEvents = 1024, kMaxSize = 65536 };
 
 struct conn {
@@ -39,43 +40,6 @@ struct conn {
   uint32_t got;
   double sent_at; /* the connect attempt for the first request */
 };
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static long rss_kib(int pid) {
-  char path[64], line[256];
-  snprintf(path, sizeof path, "/proc/%d/status", pid);
-  FILE* f = fopen(path, "r");
-  if (!f) return -1;
-  long kib = -1;
-  while (fgets(line, sizeof line, f))
-    if (!strncmp(line, "VmRSS:", 6)) kib = strtol(line + 6, NULL, 10);
-  fclose(f);
-  return kib;
-}
-
-static double sched_cpu_s(int pid) {
-  char path[96];
-  snprintf(path, sizeof path, "/proc/%d/task", pid);
-  DIR* dir = opendir(path);
-  if (!dir) return -1;
-  unsigned long long total = 0;
-  for (struct dirent* e; (e = readdir(dir));) {
-    if (e->d_name[0] == '.') continue;
-    snprintf(path, sizeof path, "/proc/%d/task/%.16s/schedstat", pid, e->d_name);
-    FILE* f = fopen(path, "r");
-    if (!f) continue;
-    unsigned long long ns;
-    if (fscanf(f, "%llu", &ns) == 1) total += ns;
-    fclose(f);
-  }
-  closedir(dir);
-  return (double)total * 1e-9;
-}
 
 static int cmp_double(const void* a, const void* b) {
   double x = *(const double*)a, y = *(const double*)b;
