@@ -101,6 +101,12 @@ class Driver {
   // forever").
   virtual std::size_t waiting() const noexcept = 0;
 
+  // Gives back memory the driver kept only because of a spike that is over: the part of a table
+  // indexed by descriptor number past the highest descriptor still in use (the epoll and poll
+  // drivers). The hub calls it once per spike (Hub::release_after_spike), never during poll().
+  // Linked waits, registrations and what the driver remembers about live descriptors are kept.
+  virtual void release_unused_memory() noexcept {}
+
   // In a child after fork(2), before anything else uses the driver: replaces the kernel objects
   // shared with the parent (epoll set, wake eventfd, io_uring ring) with the child's own, closing
   // only the child's references to the inherited ones. Linked waits stay linked, or are woken to
