@@ -290,8 +290,8 @@ void Hub::poll_io() {
 // of the same free heap, so a server's RSS grows from wave to wave towards the spike's whole heap.
 // So when the greenlets alive have fallen to a quarter of their peak (at least kSpikeGreenlets) and
 // the count has then stayed put for kSpikeQuiet while the hub had nothing to run, the hub hands the
-// caches and the free heap back to the kernel, once per spike. A steady program (the count near its
-// peak) never pays for it; the check costs one load per idle poll.
+// caches, the spike-sized tables and the free heap back to the kernel, once per spike. A steady
+// program (the count near its peak) never pays for it; the check costs one load per idle poll.
 void Hub::release_after_spike(Duration& timeout) {
   constexpr std::size_t kSpikeGreenlets = 1024;
   constexpr Duration kSpikeQuiet = std::chrono::milliseconds(250);
@@ -319,12 +319,17 @@ void Hub::release_cached_memory() noexcept {
   ++counters_.memory_releases;
   context::StackPool::local().trim();
   context::DenseStackPool::trim_local();
-  // The ready queues keep the capacity of the spike's longest turn (16 bytes a greenlet).
+  // The ready queues keep the capacity of the spike's longest turn (24 bytes a greenlet).
   if (ready_.empty() && next_running_ == running_.size()) {
     running_ = {};
     next_running_ = 0;
     ready_.shrink_to_fit();
   }
+  // The timer heap keeps the capacity of the most timers armed at once (8 bytes each: a server's
+  // idle timeouts, one per connection). Only an empty heap is replaced: no timer points into it.
+  if (timers_.empty()) timers_ = TimerHeap{};
+  // The driver's tables indexed by descriptor number keep the spike's highest number.
+  driver_->release_unused_memory();
 #if defined(__GLIBC__)
   ::malloc_trim(0);  // the free heap pages, wherever they are, not only the top of the heap
 #endif

@@ -1,5 +1,6 @@
 #include "fern/sync/pool.hpp"
 
+#include <new>
 #include <stdexcept>
 #include <system_error>
 #include <unordered_set>
@@ -40,10 +41,33 @@ void Group::on_member_finished(Link& link) noexcept {
   m->group->forget(m->greenlet.get_pointer());
 }
 
+// An unordered_map never shrinks as it empties: a server's group of connections would keep the
+// bucket array of its busiest moment (8 bytes a member: 80 KB after 10,000 connections) for good.
+// So once the members are fewer than a sixteenth of the buckets, the array is made to fit them:
+// given up when the group is empty (a new, empty map allocates nothing), unless it is of the small
+// size any group reaches; rehashed when members are left, if it is larger than kKeptBuckets.
+// Cheap: a compare per member that leaves, and a rehash of n members only once the table, having
+// grown to more than 16n buckets, has seen more than 7n members leave since it was at its fullest.
 void Group::forget(HubGreenlet* g) noexcept {
   if (members_.erase(g) == 0) return;
   release_slot();
+  if (members_.size() < members_.bucket_count() / 16) shrink_table();
   if (members_.empty()) emptied_.notify_all();
+}
+
+void Group::shrink_table() noexcept {
+  constexpr std::size_t kSmallTable = 64;     // buckets (512 bytes) kept by an empty group
+  constexpr std::size_t kKeptBuckets = 1024;  // buckets (8 KB) never rehashed to fewer
+  if (members_.empty()) {
+    if (members_.bucket_count() > kSmallTable) decltype(members_)().swap(members_);
+    return;
+  }
+  if (members_.bucket_count() <= kKeptBuckets) return;
+  try {
+    members_.rehash(0);  // as few buckets as the members need
+  } catch (const std::bad_alloc&) {
+    // Kept as it is: only larger than it needs to be.
+  }
 }
 
 bool Group::add(const GreenletRef<>& g, Duration timeout) {

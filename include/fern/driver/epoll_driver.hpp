@@ -9,6 +9,11 @@
 // an EPOLL_CTL_MOD that fails with ENOENT shows the registration is gone, and those waits fail with
 // Errc::closed_behind_hub. A descriptor found alive is looked at again after 1, 2, 4 ... 64 quiet
 // audits, so long-idle connections cost almost nothing; busy ones, none.
+//
+// The state per descriptor is a table indexed by descriptor number, like the kernel's own. It grows
+// to the highest number waited on; after a spike (ten thousand connections, 24 bytes each) the hub
+// has the driver drop the entries past the last one still in use (release_unused_memory), which
+// is safe because no entry needs to outlive its descriptor (see the generations in the .cpp).
 #pragma once
 
 #include <atomic>
@@ -34,11 +39,15 @@ class EpollDriver final : public Driver {
   void forget_fd(int fd) noexcept override;
   std::size_t waiting() const noexcept override { return waiting_; }
   void reinit_after_fork() override;
+  void release_unused_memory() noexcept override;
+
+  // Entries the per-descriptor table has room for (what it holds in memory); for tests.
+  std::size_t fd_table_capacity() const noexcept { return fds_.capacity(); }
 
  private:
   struct FdState {
-    IoWait* head = nullptr;  // every wait on this fd, both directions
-    std::uint32_t generation = 0;
+    IoWait* head = nullptr;        // every wait on this fd, both directions
+    std::uint32_t generation = 0;  // of its registration (register_fd), carried in the epoll token
     bool registered = false;
     bool pollable = true;  // false for regular files: always ready
     bool read_ready = false;
@@ -59,6 +68,7 @@ class EpollDriver final : public Driver {
   int epfd_ = -1;
   WakeSignal wake_;
   std::vector<FdState> fds_;
+  std::uint32_t generations_ = 0;  // the last generation handed to a registration, driver-wide
   std::size_t waiting_ = 0;
   TimePoint next_audit_ = TimePoint::min();
 };

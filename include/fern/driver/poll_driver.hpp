@@ -34,6 +34,10 @@ class PollDriver final : public Driver {
   void forget_fd(int fd) noexcept override;
   std::size_t waiting() const noexcept override { return waiting_; }
   void reinit_after_fork() override;
+  void release_unused_memory() noexcept override;
+
+  // Entries the per-descriptor table has room for (what it holds in memory); for tests.
+  std::size_t fd_table_capacity() const noexcept;
 
  private:
   struct FdState;
@@ -41,6 +45,7 @@ class PollDriver final : public Driver {
   FdState* find(int fd) noexcept;
   void sync_slot(int fd, FdState& st) noexcept;
   void compact() noexcept;
+  void squeeze() noexcept;
   void dispatch(int fd, short revents) noexcept;
 
   WakeSignal wake_;

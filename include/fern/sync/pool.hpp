@@ -131,6 +131,9 @@ class Group {
   bool contains(const GreenletRef<>& g) const noexcept { return members_.count(g.get_pointer()) != 0; }
   std::size_t size() const noexcept { return members_.size(); }
   bool empty() const noexcept { return members_.empty(); }
+  // The buckets of the hash table that tracks the members (8 bytes each): grown with the group, given
+  // back once it empties or falls far below its busiest size (see forget). For tests.
+  std::size_t bucket_count() const noexcept { return members_.bucket_count(); }
   std::vector<GreenletRef<>> greenlets() const;
 
   // Parks until every member finished; false when `timeout` passed first. With `raise_error`,
@@ -189,6 +192,7 @@ class Group {
   // Tracks `g` (its slot is reserved); kills it and rethrows if that fails.
   void track_started(const GreenletRef<>& g);
   void forget(HubGreenlet* g) noexcept;
+  void shrink_table() noexcept;
 
   template <class F, class Range>
   auto start_imap(F&& fn, Range&& items, bool ordered, std::size_t maxsize);

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <ctime>
+#include <new>
 #include <utility>
 
 #include "fern/base/error.hpp"
@@ -61,8 +63,7 @@ void EpollDriver::reinit_after_fork() {
   for (FdState& st : fds_) {
     if (!st.registered || !st.pollable) continue;
     complete(st, io_events::readable | io_events::writable, {});
-    st.registered = false;
-    ++st.generation;
+    st.registered = false;  // the next registration takes a new generation
     st.active = false;
     st.audit_skips = st.audit_backoff = 0;
   }
@@ -74,9 +75,28 @@ EpollDriver::FdState& EpollDriver::state(int fd) {
   return fds_[static_cast<std::size_t>(fd)];
 }
 
+// Generations. A registration's epoll token carries its descriptor number and a generation, the
+// next number of a counter of the whole driver, taken here. dispatch() acts on an event only when
+// the descriptor's entry is registered under that same generation; any other event is a late one
+// of a registration the entry no longer stands for. Such events exist: one already queued when
+// close_fd() or forget_fd() dropped the entry, and one from a registration that outlived its
+// descriptor number, when a descriptor was closed with plain close() while a dup (in this process
+// or in a child) keeps its open file, and with it the registration, in the epoll set: the kernel
+// goes on reporting it under the old token, also once the number belongs to a new descriptor with
+// a registration of its own.
+//
+// The counter is the driver's, not one per entry, so that no entry holds anything that must
+// outlive its descriptor: release_unused_memory() may drop the unused tail of the table, and an
+// entry made afresh for a number used before still gets a generation that no earlier registration
+// of that number had. (A counter per entry would start again at 0 in the fresh entry and take a
+// stale registration's events for its own.) A generation comes round again only after 2^32
+// registrations; should that meet a stale registration of the same number that still reports, its
+// events would reach the new descriptor's waits as spurious wake-ups: they retry their I/O, get
+// EAGAIN and wait again.
 void EpollDriver::register_fd(int fd, FdState& st) {
   epoll_event ev{};
   ev.events = kWatchedEvents;
+  st.generation = ++generations_;
   ev.data.u64 = token(fd, st.generation);
   if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
     if (errno == EEXIST) {
@@ -154,7 +174,7 @@ void EpollDriver::complete(FdState& st, std::uint32_t ready, std::error_code res
 void EpollDriver::dispatch(int fd, std::uint32_t generation, std::uint32_t ev) noexcept {
   if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
   FdState& st = fds_[static_cast<std::size_t>(fd)];
-  if (st.generation != generation || !st.registered) return;  // a closed descriptor's late event
+  if (st.generation != generation || !st.registered) return;  // a late event (see register_fd)
   st.active = true;
   std::uint32_t ready = 0;
   if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ready |= io_events::readable;
@@ -245,10 +265,29 @@ void EpollDriver::close_fd(int fd) noexcept {
 void EpollDriver::forget_fd(int fd) noexcept {
   if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
   FdState& st = fds_[static_cast<std::size_t>(fd)];
-  std::uint32_t generation = st.generation + 1;
   if (st.head) complete(st, io_events::readable | io_events::writable, make_error_code(Errc::closed));
-  st = FdState{};
-  st.generation = generation;
+  st = FdState{};  // unregistered: the old registration's events are ignored, the next one is new
+}
+
+// An entry that nothing is registered for, nobody waits on and that remembers no readiness (which
+// an unregistered entry does only after a fork) holds just the generation of a registration that
+// is gone, which need not be kept (see register_fd). So the entries past the last one in use go,
+// and the storage is made to fit what is left. A number past the new end gets a fresh entry from
+// state() when it is next waited on; until then dispatch() ignores events for it, as it does for
+// any number it has no entry for. Not a hot path: the hub calls it once per spike.
+void EpollDriver::release_unused_memory() noexcept {
+  std::size_t used = fds_.size();
+  while (used > 0) {
+    const FdState& st = fds_[used - 1];
+    if (st.registered || st.head || st.read_ready || st.write_ready) break;
+    --used;
+  }
+  if (used == fds_.capacity()) return;
+  try {
+    std::vector<FdState>(fds_.begin(), fds_.begin() + static_cast<std::ptrdiff_t>(used)).swap(fds_);
+  } catch (const std::bad_alloc&) {
+    // Kept as it is: only larger than it needs to be.
+  }
 }
 
 }  // namespace fern

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <ctime>
+#include <new>
 
 #include "../wait_list.hpp"
 #include "fern/base/error.hpp"
@@ -105,6 +107,11 @@ void PollDriver::compact() noexcept {
     std::erase_if(free_slots_, [&](std::size_t s) { return s >= pollfds_.size(); });
     return;
   }
+  squeeze();
+}
+
+// Moves the live slots down over every hole, so no slot is free.
+void PollDriver::squeeze() noexcept {
   std::size_t out = 1;
   for (std::size_t i = 1; i < pollfds_.size(); ++i) {
     if (pollfds_[i].fd < 0) continue;
@@ -158,6 +165,30 @@ void PollDriver::dispatch(int fd, short revents) noexcept {
   waiting_ -= woken;
   sync_slot(fd, st);
 }
+
+// After a spike: poll(2) keeps nothing between calls, so an entry with no waits and no slot holds
+// nothing; the entries past the last one in use go. The pollfd array loses its holes, and the
+// arrays are made to fit what is left, except that free_slots_ keeps room for every slot, so that
+// handing a slot back never allocates (see start_wait). Not a hot path: once per spike.
+void PollDriver::release_unused_memory() noexcept {
+  squeeze();
+  std::size_t used = fds_.size();
+  while (used > 0 && fds_[used - 1].waits.empty() && fds_[used - 1].slot == kNoSlot) --used;
+  try {
+    if (used < fds_.capacity()) {
+      std::vector<FdState>(fds_.begin(), fds_.begin() + static_cast<std::ptrdiff_t>(used)).swap(fds_);
+    }
+    if (pollfds_.size() < pollfds_.capacity())
+      std::vector<pollfd>(pollfds_.begin(), pollfds_.end()).swap(pollfds_);
+    std::vector<std::size_t> slots;  // squeeze() left none free
+    slots.reserve(pollfds_.capacity());
+    free_slots_.swap(slots);
+  } catch (const std::bad_alloc&) {
+    // What was not reallocated stays as it is: only larger than it needs to be.
+  }
+}
+
+std::size_t PollDriver::fd_table_capacity() const noexcept { return fds_.capacity(); }
 
 void PollDriver::wake() noexcept { wake_.notify(); }
 

@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -53,6 +55,25 @@ inline std::unique_ptr<FdPair> socket_pair() {
   }
   adopt_fd(p->fd[0]);
   adopt_fd(p->fd[1]);
+  return p;
+}
+
+// A descriptor number far above the ones a test opens, within the descriptor limit, so that a
+// driver's per-descriptor table grows for it alone; -1 when the limit is below 1024.
+inline int high_descriptor_number() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < 1024) return -1;
+  return static_cast<int>(std::min<rlim_t>(4000, limit.rlim_cur - 64));
+}
+
+// A socketpair whose first descriptor is moved to the lowest free number at or above `number`.
+inline std::unique_ptr<FdPair> socket_pair_at(int number) {
+  auto p = socket_pair();
+  int moved = ::fcntl(p->fd[0], F_DUPFD_CLOEXEC, number);
+  if (moved < 0) throw_errno("fcntl(F_DUPFD_CLOEXEC)");
+  FdPair::close(p->fd[0]);
+  adopt_fd(moved);
+  p->fd[0] = moved;
   return p;
 }
 

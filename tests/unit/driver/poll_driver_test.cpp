@@ -1,5 +1,9 @@
 #include "fern/driver/poll_driver.hpp"
 
+#include <sys/resource.h>
+
+#include <algorithm>
+
 #include "driver_conformance.hpp"
 
 namespace fern::driver_testing {
@@ -46,6 +50,50 @@ TEST_P(PollDriverTest, SlotsSurviveChurnAndCompaction) {
   EXPECT_EQ(hub_->driver().waiting(), keepers.size());
   for (int i = 0; i < 300; i += 50) write_all(pairs[i]->fd[1], std::to_string(i));
   for (std::size_t k = 0; k < keepers.size(); ++k) EXPECT_EQ(keepers[k].get(), std::to_string(k * 50));
+}
+
+// After a spike the hub has the driver drop what it holds per descriptor past the last one in use
+// (Driver::release_unused_memory): the table's tail, the pollfd array's holes. The waits still
+// parked keep their slots' meaning, and a number used again afterwards works as a new one.
+TEST_P(PollDriverTest, ReleaseDropsTheUnusedTailAndParkedWaitsKeepTheirSlots) {
+  const int high = high_descriptor_number();
+  if (high < 0) GTEST_SKIP() << "RLIMIT_NOFILE below 1024";
+  auto& driver = dynamic_cast<PollDriver&>(hub_->driver());
+  // Many waits, most of them gone before the release, so the pollfd array has holes to squeeze.
+  std::vector<std::unique_ptr<FdPair>> pairs;
+  for (int i = 0; i < 200; ++i) pairs.push_back(socket_pair());
+  std::vector<GreenletRef<std::string>> keepers;
+  std::vector<GreenletRef<std::error_code>> brief;
+  for (int i = 0; i < 200; ++i) {
+    int fd = pairs[i]->fd[0];
+    if (i % 40 == 0) {
+      keepers.push_back(spawn([fd] { return read_some(fd); }));
+    } else {
+      brief.push_back(spawn([fd] { return wait_result(fd, io_events::readable, 1ms); }));
+    }
+  }
+  auto top = socket_pair_at(high);
+  ASSERT_EQ(top->fd[0], high);
+  auto top_reader = spawn([&] { return read_some(top->fd[0]); });
+  for (auto& b : brief) EXPECT_EQ(b.get(), Errc::timed_out);
+  write_all(top->fd[1], "top");
+  EXPECT_EQ(top_reader.get(), "top");
+  EXPECT_GT(driver.fd_table_capacity(), static_cast<std::size_t>(high));
+  top.reset();  // closed through the hub: nothing is left at the top of the table
+
+  hub_->driver().release_unused_memory();
+  EXPECT_LT(driver.fd_table_capacity(), static_cast<std::size_t>(high));
+  EXPECT_EQ(hub_->driver().waiting(), keepers.size());
+  for (int i = 0; i < 200; i += 40) write_all(pairs[i]->fd[1], std::to_string(i));
+  for (std::size_t k = 0; k < keepers.size(); ++k) EXPECT_EQ(keepers[k].get(), std::to_string(k * 40));
+
+  auto again = socket_pair_at(high);
+  ASSERT_EQ(again->fd[0], high);
+  auto again_reader = spawn([&] { return read_some(again->fd[0]); });
+  let_the_driver_poll();
+  EXPECT_FALSE(again_reader->ready());
+  write_all(again->fd[1], "again");
+  EXPECT_EQ(again_reader.get(), "again");
 }
 
 }  // namespace

@@ -1,15 +1,19 @@
 #include "fern/hub/hub.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
 
 #include "fern/base/error.hpp"
+#include "fern/driver/epoll_driver.hpp"
 #include "fern/hub/io_wait.hpp"
 #include "fern/hub/sleep.hpp"
 #include "fern/hub/spawn.hpp"
@@ -39,6 +43,44 @@ TEST(Hub, GivesASpikesMemoryBackOnceItIsOver) {
     EXPECT_EQ(hub.counters().memory_releases, 1u);
     for (int i = 0; i < 3; ++i) sleep(1ms);
     EXPECT_EQ(hub.counters().memory_releases, 1u) << "once per spike";
+  }).join();
+}
+
+// The same release has the driver give back the spike's part of its tables: here the epoll driver's
+// entries up to a descriptor number far above the others, waited on during the spike and closed
+// before it ended.
+TEST(Hub, ASpikesReleaseAlsoShrinksTheDriversDescriptorTable) {
+  rlimit limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  if (limit.rlim_cur < 1024) GTEST_SKIP() << "RLIMIT_NOFILE below 1024";
+  const int high = static_cast<int>(std::min<rlim_t>(4000, limit.rlim_cur - 64));
+  std::thread([high] {
+    Hub& hub = Hub::install(DriverKind::epoll);
+    auto& driver = dynamic_cast<EpollDriver&>(hub.driver());
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    const int fd = ::fcntl(sv[0], F_DUPFD_CLOEXEC, high);
+    ASSERT_GE(fd, high);
+    ::close(sv[0]);
+    adopt_fd(fd);
+    adopt_fd(sv[1]);
+    WaitQueue gate;
+    std::vector<GreenletRef<>> gs;
+    for (int i = 0; i < 2048; ++i) gs.push_back(spawn([&] { gate.wait(); }));
+    std::error_code read_result = make_error_code(Errc::timed_out);
+    gs.push_back(spawn([&] { read_result = wait_fd(fd, io_events::readable, deadline_after(60s)); }));
+    sleep(0ms);  // they all park
+    EXPECT_GT(driver.fd_table_capacity(), static_cast<std::size_t>(fd));
+    ASSERT_EQ(::write(sv[1], "x", 1), 1);
+    gate.notify_all();
+    joinall(gs);
+    gs.clear();
+    EXPECT_EQ(read_result, std::error_code());
+    close_fd(fd);
+    close_fd(sv[1]);
+    for (int i = 0; i < 100000 && hub.counters().memory_releases == 0; ++i) sleep(1ms);
+    EXPECT_EQ(hub.counters().memory_releases, 1u);
+    EXPECT_LT(driver.fd_table_capacity(), static_cast<std::size_t>(high));
   }).join();
 }
 

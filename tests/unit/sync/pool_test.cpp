@@ -92,6 +92,47 @@ TEST(Group, MapRunsEverythingAtOnce) {
   EXPECT_EQ(most, 6);
 }
 
+// A group keeps no spike-sized table once the spike is over: the buckets of the hash table that
+// tracks its members go back when it empties (a server's connections, all closed) or falls to a
+// small part of its busiest size (a few connections left).
+TEST(Group, GivesItsTableBackOnceItEmpties) {
+  Group group;
+  Event go;
+  for (int i = 0; i < 4096; ++i) group.spawn([&] { go.wait(); });
+  yield();  // they all park
+  EXPECT_GE(group.bucket_count(), 4096u);
+  go.set();
+  EXPECT_TRUE(group.join());
+  EXPECT_LT(group.bucket_count(), 64u);
+  group.spawn([] {});  // and it is a group as before
+  EXPECT_EQ(group.size(), 1u);
+  EXPECT_TRUE(group.join());
+}
+
+TEST(Group, ShrinksItsTableWhenFarBelowItsBusiestSize) {
+  Group group;
+  Event most_go, rest_go;
+  std::vector<GreenletRef<>> most, rest;
+  for (int i = 0; i < 4096; ++i) {
+    if (i % 64 == 0) {
+      rest.push_back(group.spawn([&] { rest_go.wait(); }));
+    } else {
+      most.push_back(group.spawn([&] { most_go.wait(); }));
+    }
+  }
+  yield();
+  const std::size_t busiest = group.bucket_count();
+  EXPECT_GE(busiest, 4096u);
+  most_go.set();
+  joinall(most);
+  EXPECT_EQ(group.size(), rest.size());
+  EXPECT_LT(group.bucket_count(), busiest / 8);
+  for (const GreenletRef<>& g : rest) EXPECT_TRUE(group.contains(g));
+  rest_go.set();
+  EXPECT_TRUE(group.join());
+  EXPECT_TRUE(group.empty());
+}
+
 TEST(Pool, CapacityIsNeverExceeded) {
   Pool pool(3);
   int running = 0, most = 0;
