@@ -78,8 +78,10 @@ void PollDriver::sync_slot(int fd, FdState& st) noexcept {
 
 bool PollDriver::start_wait(IoWait& w) {
   FdState& st = state(w.fd);
-  // Reserve first so the slot bookkeeping below never allocates.
-  pollfds_.reserve(pollfds_.size() + 1);
+  // Reserve first so the slot bookkeeping below never allocates; doubling, since an exact
+  // reserve of one more would copy the whole array for every new slot.
+  if (pollfds_.size() == pollfds_.capacity())
+    pollfds_.reserve(std::max<std::size_t>(16, 2 * pollfds_.capacity()));
   free_slots_.reserve(pollfds_.capacity());
   st.waits.link(w);
   ++waiting_;
