@@ -35,10 +35,15 @@ TEST(PoolTest, TwoHundredGreenletsOverSixteenConnections) {
   std::vector<fern::GreenletRef<>> workers;
   std::vector<std::int64_t> answers(kGreenlets, -1);
   std::size_t peak_in_use = 0;
+  // Each caller holds its lease until the pool is full, so that it fills however slowly the server
+  // accepts connections (callers that finish early would otherwise lend theirs on first).
+  fern::Event filled;
   for (int i = 0; i < kGreenlets; ++i)
     workers.push_back(fern::spawn([&, i] {
       mysql::Pool::Lease c = pool.acquire();
       peak_in_use = std::max(peak_in_use, pool.in_use());
+      if (pool.in_use() == 16) filled.set();
+      ASSERT_TRUE(filled.wait(30s)) << "the pool never lent all 16 connections at once";
       c->execute("INSERT INTO pool_log VALUES (?, CONNECTION_ID())", i);
       answers[i] =
           c->execute("SELECT g FROM pool_log WHERE g = ? AND conn = CONNECTION_ID()", i).scalar().as_int();
