@@ -4,8 +4,6 @@
 // unequal to itself as a value).
 #pragma once
 
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -13,14 +11,11 @@
 #include "fern/clients/amqp/proto/basic_properties.hpp"
 #include "fern/clients/amqp/proto/field_table.hpp"
 #include "fern/clients/amqp/proto/methods.hpp"
+#include "fuzz_check.hpp"
 
 namespace fern::amqp::fuzz {
 
-inline void check(bool condition, const char* what) {
-  if (condition) return;
-  std::fprintf(stderr, "invariant broken: %s\n", what);
-  std::abort();
-}
+using fern::fuzz::check;
 
 inline bool round_trip_method(std::string_view payload, std::error_code& ec) {
   Method m;

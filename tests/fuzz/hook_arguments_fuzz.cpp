@@ -21,17 +21,13 @@
 #include <fern/base/clock.hpp>
 
 #include "../../src/hook/arguments.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
 using std::chrono::nanoseconds;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fern::fuzz::check;
 
 constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();

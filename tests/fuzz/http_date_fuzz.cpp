@@ -15,16 +15,13 @@
 
 #include <fern/http/date.hpp>
 
+#include "fuzz_check.hpp"
+
 namespace {
 
 using namespace std::chrono;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fern::fuzz::check;
 
 }  // namespace
 

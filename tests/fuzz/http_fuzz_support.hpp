@@ -1,14 +1,14 @@
 // What the HTTP request and response fuzzers share: limits and chunk boundaries derived from the
-// input's first bytes, an invariant check that aborts, and the size of a parsed head's fields.
+// input's first bytes, the invariant check, and the size of a parsed head's fields.
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <vector>
 
 #include <fern/http/headers.hpp>
 #include <fern/http/message_parser.hpp>
+
+#include "fuzz_check.hpp"
 
 namespace fern::http::fuzz {
 
@@ -37,12 +37,7 @@ inline std::vector<std::size_t> cuts_from(std::uint8_t seed, std::size_t size) {
   return cuts;
 }
 
-inline void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fern::fuzz::check;
 
 inline std::size_t head_bytes(Headers fields) {
   std::size_t n = 0;

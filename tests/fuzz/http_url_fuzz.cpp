@@ -14,16 +14,13 @@
 #include <fern/base/error.hpp>
 #include <fern/http/url.hpp>
 
+#include "fuzz_check.hpp"
+
 namespace {
 
 using fern::http::Url;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fern::fuzz::check;
 
 void check_sane(const Url& u) {
   check(u.scheme == "http" || u.scheme == "https", "scheme");

@@ -18,6 +18,7 @@
 #include "../../src/clients/mysql/statement.hpp"
 #include "fern/clients/mysql/error.hpp"
 #include "fern/clients/mysql/value.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
@@ -25,12 +26,7 @@ using fern::mysql::Column;
 using fern::mysql::Kind;
 using fern::mysql::Value;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fern::fuzz::check;
 
 constexpr int kTypes[] = {
     MYSQL_TYPE_TINY,  MYSQL_TYPE_SHORT,   MYSQL_TYPE_LONG,       MYSQL_TYPE_INT24,      MYSQL_TYPE_LONGLONG,

@@ -20,16 +20,13 @@
 #include <fern/base/error.hpp>
 #include <fern/net/address.hpp>
 
+#include "fuzz_check.hpp"
+
 namespace {
 
 using fern::net::Address;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fern::fuzz::check;
 
 bool same_ip_and_port(const Address& a, const Address& b) {
   if (a.family() != b.family() || a.port() != b.port()) return false;

@@ -18,6 +18,7 @@
 
 #include "fern/clients/redis/proto/command_writer.hpp"
 #include "fern/clients/redis/proto/reply_parser.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
@@ -27,12 +28,7 @@ using fern::redis::Reply;
 using fern::redis::ReplyParser;
 using fern::redis::ReplyView;
 
-void check(bool condition, const char* what) {
-  if (!condition) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fern::fuzz::check;
 
 struct Outcome {
   std::vector<Reply> replies;
