@@ -6,11 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstddef>
 #include <ctime>
-#include <new>
 #include <utility>
 
+#include "../table_tail.hpp"
 #include "fern/base/error.hpp"
 #include "fern/hub/waiter.hpp"
 
@@ -276,18 +275,8 @@ void EpollDriver::forget_fd(int fd) noexcept {
 // state() when it is next waited on; until then dispatch() ignores events for it, as it does for
 // any number it has no entry for. Not a hot path: the hub calls it once per spike.
 void EpollDriver::release_unused_memory() noexcept {
-  std::size_t used = fds_.size();
-  while (used > 0) {
-    const FdState& st = fds_[used - 1];
-    if (st.registered || st.head || st.read_ready || st.write_ready) break;
-    --used;
-  }
-  if (used == fds_.capacity()) return;
-  try {
-    std::vector<FdState>(fds_.begin(), fds_.begin() + static_cast<std::ptrdiff_t>(used)).swap(fds_);
-  } catch (const std::bad_alloc&) {
-    // Kept as it is: only larger than it needs to be.
-  }
+  detail::fit_to_used(
+      fds_, [](const FdState& st) { return st.registered || st.head || st.read_ready || st.write_ready; });
 }
 
 }  // namespace fern

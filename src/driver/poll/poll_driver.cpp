@@ -10,6 +10,7 @@
 #include <ctime>
 #include <new>
 
+#include "../table_tail.hpp"
 #include "../wait_list.hpp"
 #include "fern/base/error.hpp"
 
@@ -174,19 +175,14 @@ void PollDriver::dispatch(int fd, short revents) noexcept {
 // handing a slot back never allocates (see start_wait). Not a hot path: once per spike.
 void PollDriver::release_unused_memory() noexcept {
   squeeze();
-  std::size_t used = fds_.size();
-  while (used > 0 && fds_[used - 1].waits.empty() && fds_[used - 1].slot == kNoSlot) --used;
+  detail::fit_to_used(fds_, [](const FdState& st) { return !st.waits.empty() || st.slot != kNoSlot; });
+  detail::fit_to_used(pollfds_, [](const pollfd&) { return true; });  // squeeze() left no hole
   try {
-    if (used < fds_.capacity()) {
-      std::vector<FdState>(fds_.begin(), fds_.begin() + static_cast<std::ptrdiff_t>(used)).swap(fds_);
-    }
-    if (pollfds_.size() < pollfds_.capacity())
-      std::vector<pollfd>(pollfds_.begin(), pollfds_.end()).swap(pollfds_);
-    std::vector<std::size_t> slots;  // squeeze() left none free
+    std::vector<std::size_t> slots;  // and no free slot
     slots.reserve(pollfds_.capacity());
     free_slots_.swap(slots);
   } catch (const std::bad_alloc&) {
-    // What was not reallocated stays as it is: only larger than it needs to be.
+    // Kept as it is: only larger than it needs to be.
   }
 }
 

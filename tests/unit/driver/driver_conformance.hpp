@@ -162,6 +162,18 @@ inline void drain(int fd) {
 // driver poll included (a zero sleep may come back before the driver has submitted anything).
 inline void let_the_driver_poll() { sleep(1ms); }
 
+// A descriptor opened at `number` after its driver entry was dropped (release_unused_memory) gets
+// a fresh entry and its own events, and none of an earlier registration's.
+inline void expect_a_new_descriptor_at_works(int number) {
+  auto again = socket_pair_at(number);
+  ASSERT_EQ(again->fd[0], number);
+  auto again_reader = spawn([&] { return read_some(again->fd[0]); });
+  let_the_driver_poll();
+  EXPECT_FALSE(again_reader->ready());
+  write_all(again->fd[1], "again");
+  EXPECT_EQ(again_reader.get(), "again");
+}
+
 // The error a wait ended with (empty when the fd became ready).
 inline std::error_code wait_result(int fd, std::uint32_t events, Duration timeout = 10s) {
   return wait_fd(fd, events, deadline_after(timeout));

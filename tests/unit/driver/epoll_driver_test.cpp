@@ -89,13 +89,7 @@ TEST_P(EpollTable, ReleaseDropsOnlyTheUnusedTailAndAReusedNumberWorksAfterwards)
   EXPECT_LT(driver().fd_table_capacity(), static_cast<std::size_t>(high));
 
   // The number's next descriptor gets a fresh entry, and its own events.
-  auto again = socket_pair_at(high);
-  ASSERT_EQ(again->fd[0], high);
-  auto again_reader = spawn([&] { return read_some(again->fd[0]); });
-  let_the_driver_poll();
-  EXPECT_FALSE(again_reader->ready());
-  write_all(again->fd[1], "again");
-  EXPECT_EQ(again_reader.get(), "again");
+  expect_a_new_descriptor_at_works(high);
   // The wait on the low descriptor lived through both releases.
   EXPECT_FALSE(low_reader->ready());
   write_all(low->fd[1], "low");

@@ -87,13 +87,7 @@ TEST_P(PollDriverTest, ReleaseDropsTheUnusedTailAndParkedWaitsKeepTheirSlots) {
   for (int i = 0; i < 200; i += 40) write_all(pairs[i]->fd[1], std::to_string(i));
   for (std::size_t k = 0; k < keepers.size(); ++k) EXPECT_EQ(keepers[k].get(), std::to_string(k * 40));
 
-  auto again = socket_pair_at(high);
-  ASSERT_EQ(again->fd[0], high);
-  auto again_reader = spawn([&] { return read_some(again->fd[0]); });
-  let_the_driver_poll();
-  EXPECT_FALSE(again_reader->ready());
-  write_all(again->fd[1], "again");
-  EXPECT_EQ(again_reader.get(), "again");
+  expect_a_new_descriptor_at_works(high);
 }
 
 }  // namespace
