@@ -7,9 +7,8 @@ void TimerHeap::arm(Timer& t, TimePoint deadline, Timer::Callback cb) {
   t.deadline = deadline;
   t.on_expire = cb;
   t.seq = next_seq_++;
-  heap_.push_back(&t);
-  t.index = heap_.size() - 1;
-  sift_up(t.index);
+  heap_.push_back(Entry{deadline, t.seq, &t});
+  sift_up(heap_.size() - 1, heap_.back());
 }
 
 void TimerHeap::cancel(Timer& t) noexcept {
@@ -17,46 +16,52 @@ void TimerHeap::cancel(Timer& t) noexcept {
 }
 
 Timer* TimerHeap::pop_expired(TimePoint now) noexcept {
-  if (heap_.empty() || heap_[0]->deadline > now) return nullptr;
-  Timer* t = heap_[0];
+  if (heap_.empty() || heap_[0].deadline > now) return nullptr;
+  Timer* t = heap_[0].timer;
   remove_at(0);
   return t;
 }
 
+// The last entry fills the hole and moves whichever way its key says (at most one of the two
+// sifts moves it).
 void TimerHeap::remove_at(std::size_t i) noexcept {
-  Timer* gone = heap_[i];
-  Timer* last = heap_.back();
+  heap_[i].timer->index = static_cast<std::size_t>(-1);
+  Entry last = heap_.back();
   heap_.pop_back();
-  gone->index = static_cast<std::size_t>(-1);
-  if (last == gone) return;
-  place(i, last);
-  sift_up(i);
-  sift_down(last->index);
+  if (i == heap_.size()) return;
+  if (i > 0 && before(last, heap_[(i - 1) / kArity])) {
+    sift_up(i, last);
+  } else {
+    sift_down(i, last);
+  }
 }
 
-void TimerHeap::sift_up(std::size_t i) noexcept {
-  Timer* t = heap_[i];
+// Both sifts carry the moving entry in hand and write it once, where it stops.
+void TimerHeap::sift_up(std::size_t i, Entry e) noexcept {
   while (i > 0) {
-    std::size_t parent = (i - 1) / 2;
-    if (!before(t, heap_[parent])) break;
+    std::size_t parent = (i - 1) / kArity;
+    if (!before(e, heap_[parent])) break;
     place(i, heap_[parent]);
     i = parent;
   }
-  place(i, t);
+  place(i, e);
 }
 
-void TimerHeap::sift_down(std::size_t i) noexcept {
-  Timer* t = heap_[i];
+void TimerHeap::sift_down(std::size_t i, Entry e) noexcept {
   const std::size_t n = heap_.size();
   for (;;) {
-    std::size_t child = 2 * i + 1;
-    if (child >= n) break;
-    if (child + 1 < n && before(heap_[child + 1], heap_[child])) ++child;
-    if (!before(heap_[child], t)) break;
-    place(i, heap_[child]);
-    i = child;
+    std::size_t first = kArity * i + 1;
+    if (first >= n) break;
+    std::size_t best = first;
+    std::size_t end = first + kArity < n ? first + kArity : n;
+    for (std::size_t c = first + 1; c < end; ++c) {
+      if (before(heap_[c], heap_[best])) best = c;
+    }
+    if (!before(heap_[best], e)) break;
+    place(i, heap_[best]);
+    i = best;
   }
-  place(i, t);
+  place(i, e);
 }
 
 }  // namespace fern
