@@ -12,6 +12,7 @@
 #include "fern/http/request_error.hpp"
 #include "fern/http/serializer.hpp"
 #include "fern/hub/io_wait.hpp"
+#include "fern/hub/socket_io.hpp"
 
 namespace fern::http::detail {
 namespace {
@@ -233,8 +234,9 @@ bool ServerConnection::read_more(Wait wait) {
   }
   // A short read drained the socket: the next read would find nothing, so wait for readiness
   // first (saves a recv that only says EAGAIN). Not under TLS: OpenSSL may hold decrypted bytes
-  // the socket no longer shows.
-  wait_first_ = n < receive_size_ && !tls_;
+  // the socket no longer shows. Not on a completion driver either: its read parks until bytes
+  // come, and a readiness wait before it would be a second round trip through the hub.
+  wait_first_ = n < receive_size_ && !tls_ && !io::performed_by_driver();
   parser_.feed(std::string_view(receive_.get(), n));
   return true;
 }

@@ -200,6 +200,8 @@ int accept(int fd, sockaddr* address, socklen_t* address_size, int flags, Durati
   }));
 }
 
+bool performed_by_driver() noexcept { return completion_driver() != nullptr; }
+
 void connect(int fd, const sockaddr* address, socklen_t length, Duration timeout, std::error_code& ec) {
   ec.clear();
   if (bad_fd(fd, ec)) return;

@@ -93,7 +93,7 @@ Socket Socket::accept(Address* peer, std::error_code& ec) {
   // turn. The listener is non-blocking, so a plain accept4 first takes what is already queued at
   // once, as the readiness path does; only an empty backlog costs the ring operation (and that one
   // accept4 that said EAGAIN).
-  if (Hub* hub = Hub::current_if_exists(); hub && hub->driver().performs_io()) {
+  if (io::performed_by_driver()) {
     fd = ::accept4(fd_, into.data(), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) length = Address::capacity();
   }

@@ -38,4 +38,9 @@ int accept(int fd, sockaddr* address, socklen_t* address_size, int flags, Durati
 // connect(2) on a non-blocking socket, to the end of the handshake: `ec` empty when connected.
 void connect(int fd, const sockaddr* address, socklen_t length, Duration timeout, std::error_code& ec);
 
+// True when the calling thread's hub has a completion driver (io_uring), which performs these calls
+// itself: a call then parks until the kernel has done it, so waiting for readiness before it only
+// adds a round trip, and a plain system call first costs one more than the ring operation.
+bool performed_by_driver() noexcept;
+
 }  // namespace fern::io
