@@ -282,6 +282,7 @@ void Hub::poll_io() {
   ++counters_.polls;
   driver_->poll(timeout);
   now_ = Clock::now();
+  timers_.settle();  // the waits this poll did not end keep their timers: onto the heap with them
 }
 
 // A spike (ten thousand connections, a million greenlets) leaves its memory with the process once it
@@ -325,9 +326,9 @@ void Hub::release_cached_memory() noexcept {
     next_running_ = 0;
     ready_.shrink_to_fit();
   }
-  // The timer heap keeps the capacity of the most timers armed at once (8 bytes each: a server's
-  // idle timeouts, one per connection). Only an empty heap is replaced: no timer points into it.
-  if (timers_.empty()) timers_ = TimerHeap{};
+  // The timer heap keeps the capacity of the most timers armed at once (24 bytes each: a server's
+  // idle timeouts, one per connection). Only an empty heap gives it back.
+  timers_.release_memory();
   // The driver's tables indexed by descriptor number keep the spike's highest number.
   driver_->release_unused_memory();
 #if defined(__GLIBC__)

@@ -2,20 +2,58 @@
 
 namespace fern {
 
-void TimerHeap::arm(Timer& t, TimePoint deadline, Timer::Callback cb) {
+// What both ways of arming do first. The heap's array keeps room for every armed timer, the
+// listed ones included, so settle() only moves entries into capacity already there; it grows
+// geometrically, as push_back would.
+void TimerHeap::prepare(Timer& t, TimePoint deadline, Timer::Callback cb) {
   if (t.armed()) cancel(t);
+  if (heap_.size() + waiting_count_ >= heap_.capacity()) {
+    heap_.reserve(heap_.capacity() < 8 ? 16 : 2 * heap_.capacity());
+  }
   t.deadline = deadline;
   t.on_expire = cb;
   t.seq = next_seq_++;
+}
+
+void TimerHeap::arm(Timer& t, TimePoint deadline, Timer::Callback cb) {
+  prepare(t, deadline, cb);
   heap_.push_back(Entry{deadline, t.seq, &t});
   sift_up(heap_.size() - 1, heap_.back());
 }
 
+void TimerHeap::arm_after_poll(Timer& t, TimePoint deadline, Timer::Callback cb) {
+  prepare(t, deadline, cb);
+  t.index = Timer::kWaiting;
+  waiting_.push_back(t);
+  ++waiting_count_;
+  if (deadline < waiting_earliest_) waiting_earliest_ = deadline;
+}
+
 void TimerHeap::cancel(Timer& t) noexcept {
-  if (t.armed()) remove_at(t.index);
+  if (t.waiting_for_poll()) {
+    t.unlink();
+    t.index = static_cast<std::size_t>(-1);
+    if (--waiting_count_ == 0) waiting_earliest_ = TimePoint::max();
+  } else if (t.armed()) {
+    remove_at(t.index);
+  }
+}
+
+void TimerHeap::settle() noexcept {
+  while (Timer* t = waiting_.pop_front()) {
+    heap_.push_back(Entry{t->deadline, t->seq, t});
+    sift_up(heap_.size() - 1, heap_.back());
+  }
+  waiting_count_ = 0;
+  waiting_earliest_ = TimePoint::max();
+}
+
+void TimerHeap::release_memory() noexcept {
+  if (empty()) std::vector<Entry>().swap(heap_);
 }
 
 Timer* TimerHeap::pop_expired(TimePoint now) noexcept {
+  if (waiting_earliest_ <= now) settle();
   if (heap_.empty() || heap_[0].deadline > now) return nullptr;
   Timer* t = heap_[0].timer;
   remove_at(0);

@@ -59,7 +59,7 @@ void Waiter::arm(TimePoint deadline) {
       timed_out_ = true;
       wake();
     } else {
-      hub_->timers().arm(timer_, deadline, &Waiter::on_deadline);
+      hub_->timers().arm_after_poll(timer_, deadline, &Waiter::on_deadline);
     }
   }
 }
@@ -82,6 +82,9 @@ bool Waiter::resumed() {
 void Waiter::wake() noexcept {
   if (scheduled_) return;
   scheduled_ = true;
+  // Woken before its timer reached the heap: leaving now costs an unlink, and keeps the timer
+  // out of the heap that the settle after this poll would otherwise move it into.
+  if (timer_.waiting_for_poll()) hub_->timers().cancel(timer_);
   try {
     if (greenlet_) {
       hub_->schedule(*greenlet_);

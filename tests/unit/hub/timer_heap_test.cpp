@@ -59,16 +59,23 @@ TEST(TimerHeap, MatchesAnOrderedSetUnderRandomArmsCancelsAndPops) {
     Timer& t = timers[rng() % timers.size()];
     switch (rng() % 4) {
       case 0:
-      case 1:  // arm or re-arm, often with a deadline equal to another's
+      case 1: {  // arm or re-arm, on the heap or after the poll, often at another's deadline
         if (t.armed()) model.erase({t.deadline, t.seq});
-        heap.arm(t, now + std::chrono::milliseconds(rng() % 40), &noop);
+        TimePoint deadline = now + std::chrono::milliseconds(rng() % 40);
+        if (rng() % 2) {
+          heap.arm(t, deadline, &noop);
+        } else {
+          heap.arm_after_poll(t, deadline, &noop);
+        }
         model.insert({t.deadline, t.seq});
         break;
+      }
       case 2:
         if (t.armed()) model.erase({t.deadline, t.seq});
         heap.cancel(t);
         break;
       case 3: {
+        if (rng() % 2) heap.settle();
         now += std::chrono::milliseconds(rng() % 3);
         while (Timer* popped = heap.pop_expired(now)) {
           ASSERT_FALSE(model.empty());
@@ -81,8 +88,38 @@ TEST(TimerHeap, MatchesAnOrderedSetUnderRandomArmsCancelsAndPops) {
       }
     }
     ASSERT_EQ(heap.size(), model.size());
-    ASSERT_EQ(heap.next_deadline(), model.empty() ? TimePoint::max() : model.begin()->first);
+    ASSERT_EQ(heap.empty(), model.empty());
+    // A timer cancelled off the waiting list may leave next_deadline early, never late.
+    if (!model.empty()) {
+      ASSERT_LE(heap.next_deadline(), model.begin()->first);
+    }
   }
+}
+
+TEST(TimerHeap, ATimerArmedAfterThePollCountsAtOnceAndJoinsTheHeapOnSettle) {
+  TimerHeap heap;
+  Timer early, late, dropped;
+  TimePoint base{};
+  heap.arm(late, base + std::chrono::seconds(5), &noop);
+  heap.arm_after_poll(early, base + std::chrono::seconds(1), &noop);
+  heap.arm_after_poll(dropped, base + std::chrono::seconds(2), &noop);
+  EXPECT_TRUE(early.armed());
+  EXPECT_TRUE(early.waiting_for_poll());
+  EXPECT_EQ(heap.size(), 3u);
+  EXPECT_EQ(heap.next_deadline(), base + std::chrono::seconds(1));
+  heap.cancel(dropped);  // an unlink: it never reaches the heap
+  EXPECT_FALSE(dropped.armed());
+  heap.settle();
+  EXPECT_FALSE(early.waiting_for_poll());
+  EXPECT_TRUE(early.armed());
+  EXPECT_EQ(heap.size(), 2u);
+  EXPECT_EQ(heap.pop_expired(base + std::chrono::seconds(1)), &early);
+  // A due timer is popped even before its settle.
+  heap.arm_after_poll(dropped, base + std::chrono::seconds(3), &noop);
+  EXPECT_EQ(heap.pop_expired(base + std::chrono::seconds(3)), &dropped);
+  EXPECT_FALSE(dropped.armed());
+  EXPECT_EQ(heap.pop_expired(base + std::chrono::seconds(9)), &late);
+  EXPECT_TRUE(heap.empty());
 }
 
 }  // namespace
