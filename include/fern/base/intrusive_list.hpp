@@ -48,6 +48,9 @@ class IntrusiveList {
   void clear() noexcept {
     while (!empty()) head_.next->unlink();
   }
+  // Lets go of every node without touching it, for a list that may outlive its nodes' memory; the
+  // nodes keep stale links and must not be unlinked afterwards.
+  void abandon() noexcept { head_.prev = head_.next = &head_; }
 
   template <class F>
   void for_each(F&& f) {

@@ -35,6 +35,12 @@ struct Timer : ListNode {
 
 class TimerHeap {
  public:
+  TimerHeap() = default;
+  TimerHeap(const TimerHeap&) = delete;
+  TimerHeap& operator=(const TimerHeap&) = delete;
+  // Touches no timer still armed, as the heap's array never did: their owners may be gone first.
+  ~TimerHeap() { waiting_.abandon(); }
+
   void arm(Timer& t, TimePoint deadline, Timer::Callback cb);
   // Arms `t` like arm(), but it joins the heap only at the next settle() (see above).
   void arm_after_poll(Timer& t, TimePoint deadline, Timer::Callback cb);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <vector>
 
 namespace fern {
@@ -38,6 +39,19 @@ TEST(IntrusiveList, PushFrontAndClear) {
   EXPECT_FALSE(a.linked());
   EXPECT_FALSE(b.linked());
 }
+
+TEST(IntrusiveList, AbandonedListOutlivesItsItemsWithoutTouchingThem) {
+  IntrusiveList<Item> list;
+  {
+    auto gone = std::make_unique<Item>(1);
+    list.push_back(*gone);
+    list.abandon();  // the item's memory goes next; the list must not reach into it again
+  }
+  EXPECT_TRUE(list.empty());
+  Item a(2);
+  list.push_back(a);
+  EXPECT_EQ(list.pop_front(), &a);
+}  // under AddressSanitizer, a destructor that walked the abandoned item fails here
 
 }  // namespace
 }  // namespace fern
