@@ -23,7 +23,6 @@ void TimerHeap::arm(Timer& t, TimePoint deadline, Timer::Callback cb) {
 
 void TimerHeap::arm_after_poll(Timer& t, TimePoint deadline, Timer::Callback cb) {
   prepare(t, deadline, cb);
-  t.index = Timer::kWaiting;
   waiting_.push_back(t);
   ++waiting_count_;
   if (deadline < waiting_earliest_) waiting_earliest_ = deadline;
@@ -32,7 +31,6 @@ void TimerHeap::arm_after_poll(Timer& t, TimePoint deadline, Timer::Callback cb)
 void TimerHeap::cancel(Timer& t) noexcept {
   if (t.waiting_for_poll()) {
     t.unlink();
-    t.index = static_cast<std::size_t>(-1);
     if (--waiting_count_ == 0) waiting_earliest_ = TimePoint::max();
   } else if (t.armed()) {
     remove_at(t.index);

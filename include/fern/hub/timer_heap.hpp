@@ -26,11 +26,11 @@ struct Timer : ListNode {
   Callback on_expire = nullptr;
   void* owner = nullptr;                             // what the callback acts on
   std::uint64_t seq = 0;                             // ties fire in arming order
-  std::size_t index = static_cast<std::size_t>(-1);  // position in the heap, -1 when not armed
+  std::size_t index = static_cast<std::size_t>(-1);  // position in the heap, -1 when not on it
 
-  static constexpr std::size_t kWaiting = static_cast<std::size_t>(-2);  // index while listed
-  bool armed() const noexcept { return index != static_cast<std::size_t>(-1); }
-  bool waiting_for_poll() const noexcept { return index == kWaiting; }
+  // Listed (armed after the poll) or on the heap.
+  bool armed() const noexcept { return index != static_cast<std::size_t>(-1) || linked(); }
+  bool waiting_for_poll() const noexcept { return linked(); }
 };
 
 class TimerHeap {
